@@ -1,0 +1,23 @@
+import type { Post } from '../db/posts.js';
+
+const EXCERPT_LENGTH = 240;
+
+/** The writer's excerpt, or the opening of the post's text cut at a word boundary. */
+export function excerptOf(post: Pick<Post, 'excerpt' | 'text'>): string {
+  const own = post.excerpt.replace(/\s+/g, ' ').trim();
+  if (own) return own;
+  return shorten(post.text, EXCERPT_LENGTH);
+}
+
+/** Plain text cut to about `length` characters, at a space where there is one, with an ellipsis. */
+export function shorten(text: string, length: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= length) return flat;
+  let cut = flat.slice(0, length);
+  const space = cut.lastIndexOf(' ');
+  // Languages written without spaces (Japanese, Thai) have no word boundary to find: cut anywhere.
+  if (space > length * 0.6) cut = cut.slice(0, space);
+  // Never leave half of a surrogate pair (an emoji, a rare CJK character) at the end.
+  cut = cut.replace(/[\uD800-\uDBFF]$/, '');
+  return cut.replace(/[\s,;:.–—-]+$/, '') + '…';
+}

@@ -1,0 +1,76 @@
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../context.js';
+import { getSettings, saveSettings, type BlogSettings } from '../db/settings.js';
+import { chrome, readForm, renderPage, type FormFields } from '../lib/http.js';
+import { SETTINGS_LIMITS, SettingsPage, type SettingsErrors } from '../../views/settings.js';
+import { requireOwner, requireUser } from './guards.js';
+
+export function settingsRoutes() {
+  const app = new Hono<AppEnv>();
+  app.use('/settings', requireUser, requireOwner);
+
+  app.get('/settings', (c) =>
+    renderPage(c, SettingsPage({ chrome: chrome(c), values: getSettings(c.var.deps.db), saved: c.req.query('saved') === '1' })),
+  );
+
+  app.post('/settings', async (c) => {
+    const { values, errors } = checkSettings(await readForm(c));
+    if (Object.keys(errors).length > 0) return page(c, values, errors);
+    saveSettings(c.var.deps.db, values);
+    return c.redirect('/settings?saved=1', 303);
+  });
+
+  return app;
+}
+
+function page(c: Context<AppEnv>, values: BlogSettings, errors: SettingsErrors) {
+  return renderPage(c, SettingsPage({ chrome: chrome(c), values, errors }), 400);
+}
+
+// Line breaks belong only in the about text; other control characters nowhere.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** The form's values, cleaned, and what is wrong with them in words an owner understands. */
+export function checkSettings(form: FormFields): { values: BlogSettings; errors: SettingsErrors } {
+  const line = (value: string | undefined) => (value ?? '').replace(CONTROL, '').replace(/\s+/g, ' ').trim();
+  const values: BlogSettings = {
+    title: line(form.title),
+    description: line(form.description),
+    language: line(form.language),
+    about: (form.about ?? '')
+      .replace(/\r\n?/g, '\n')
+      .replace(CONTROL, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim(),
+  };
+  const errors: SettingsErrors = {};
+  if (values.title === '') errors.title = 'Give the blog a title; it is shown on every page and in feeds.';
+  else if (values.title.length > SETTINGS_LIMITS.title) errors.title = `Keep the title to ${SETTINGS_LIMITS.title} characters or fewer.`;
+  if (values.description.length > SETTINGS_LIMITS.description) {
+    errors.description = `Keep the description to ${SETTINGS_LIMITS.description} characters or fewer.`;
+  }
+  const language = canonicalLanguage(values.language);
+  if (language === null) {
+    errors.language = `“${values.language}” is not a language tag. Use one such as en, en-GB, fr or pt-BR.`;
+  } else {
+    values.language = language;
+  }
+  if (values.about.length > SETTINGS_LIMITS.about) errors.about = `Keep the about text to ${SETTINGS_LIMITS.about} characters or fewer.`;
+  return { values, errors };
+}
+
+/**
+ * A well-formed BCP 47 tag in its canonical case ("EN-gb" → "en-GB"), or null. The tag goes
+ * into <html lang> and every feed, so it is checked by the platform's own BCP 47 parser; the
+ * language itself must be an ISO 639 code (2 or 3 letters), which also turns away "English".
+ */
+export function canonicalLanguage(tag: string): string | null {
+  if (tag.length > SETTINGS_LIMITS.language || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/.test(tag)) return null;
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    return canonical ?? null;
+  } catch {
+    return null;
+  }
+}

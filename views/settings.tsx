@@ -1,0 +1,102 @@
+import type { BlogSettings } from '../src/db/settings.js';
+import { FieldError, Layout, Notice, type Chrome } from './layout.js';
+
+export type SettingsErrors = Partial<Record<keyof BlogSettings, string>>;
+
+export interface SettingsPageProps {
+  chrome: Chrome;
+  values: BlogSettings;
+  errors?: SettingsErrors;
+  saved?: boolean;
+}
+
+export const SETTINGS_LIMITS = { title: 100, description: 300, language: 35, about: 10_000 } as const;
+
+/** The owners' page for what readers see around the posts: the blog's name, description, language and about text. */
+export function SettingsPage({ chrome, values, errors = {}, saved }: SettingsPageProps) {
+  const invalid = (name: keyof BlogSettings) => (errors[name] ? 'true' : undefined);
+  const describedBy = (name: keyof BlogSettings, help?: string) =>
+    [errors[name] ? `${name}-error` : null, help ?? null].filter(Boolean).join(' ') || undefined;
+  const count = Object.keys(errors).length;
+  return (
+    <Layout chrome={chrome} title="Blog settings" meta={{ noindex: true }}>
+      <section>
+        <h1>Blog settings</h1>
+        {saved ? <Notice kind="success">Saved. Readers see the new settings now.</Notice> : null}
+        {count > 0 ? (
+          <Notice kind="error">
+            {count === 1 ? 'One setting needs' : `${count} settings need`} another look; nothing was saved yet.
+          </Notice>
+        ) : null}
+        <form method="post" action="/settings" class="stack" novalidate>
+          <label for="title">Title</label>
+          <input
+            id="title"
+            name="title"
+            type="text"
+            value={values.title}
+            required
+            maxlength={SETTINGS_LIMITS.title}
+            aria-invalid={invalid('title')}
+            aria-describedby={describedBy('title')}
+          />
+          <FieldError id="title-error" message={errors.title} />
+
+          <label for="description">Description</label>
+          <input
+            id="description"
+            name="description"
+            type="text"
+            value={values.description}
+            maxlength={SETTINGS_LIMITS.description}
+            aria-invalid={invalid('description')}
+            aria-describedby={describedBy('description', 'description-help')}
+          />
+          <p class="muted small" id="description-help">
+            One sentence under the title on the home page, in search results and in link previews.
+          </p>
+          <FieldError id="description-error" message={errors.description} />
+
+          <label for="language">Language</label>
+          <input
+            id="language"
+            name="language"
+            type="text"
+            value={values.language}
+            required
+            maxlength={SETTINGS_LIMITS.language}
+            autocapitalize="none"
+            spellcheck={false}
+            aria-invalid={invalid('language')}
+            aria-describedby={describedBy('language', 'language-help')}
+          />
+          <p class="muted small" id="language-help">
+            The language posts are written in, as a language tag: <code>en</code>, <code>en-GB</code>, <code>fr</code>,{' '}
+            <code>pt-BR</code>. Screen readers and feed readers use it.
+          </p>
+          <FieldError id="language-error" message={errors.language} />
+
+          <label for="about">About</label>
+          <textarea
+            id="about"
+            name="about"
+            rows={10}
+            maxlength={SETTINGS_LIMITS.about}
+            aria-invalid={invalid('about')}
+            aria-describedby={describedBy('about', 'about-help')}
+          >
+            {values.about}
+          </textarea>
+          <p class="muted small" id="about-help">
+            Shown on the About page. Plain text; leave an empty line between paragraphs.
+          </p>
+          <FieldError id="about-error" message={errors.about} />
+
+          <button type="submit" class="primary">
+            Save settings
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
