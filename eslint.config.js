@@ -31,7 +31,12 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.mjs', '.ci/**/*.mjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', Buffer: 'readonly', clearTimeout: 'readonly', AbortSignal: 'readonly' },
+      globals: {
+        process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly', fetch: 'readonly',
+        Buffer: 'readonly', clearTimeout: 'readonly', AbortSignal: 'readonly', performance: 'readonly',
+        URLSearchParams: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', FormData: 'readonly',
+        Blob: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly',
+      },
     },
   },
 );

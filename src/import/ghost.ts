@@ -291,7 +291,7 @@ export function importGhost(db: Db, input: string | Uint8Array, options: ImportO
     );
   }
   if (featureImages > 0) report.notes.push(`${featureImages} feature image${featureImages === 1 ? ' was' : 's were'} left out (Quire posts have none).`);
-  if (sentOnly > 0) report.notes.push(`${sentOnly} newsletter-only post${sentOnly === 1 ? ' was' : 's were'} imported as drafts, since they were never on the site.`);
+  if (sentOnly > 0) report.notes.push(`${sentOnly} newsletter-only post${sentOnly === 1 ? ' was imported as a draft' : 's were imported as drafts'}, since they were never on the site.`);
   if (renamed.length > 0) {
     report.notes.push(`${renamed.length} address${renamed.length === 1 ? '' : 'es'} had to change, because the slug was taken: ${renamed.slice(0, 10).join('; ')}${renamed.length > 10 ? '; …' : ''}`);
   }

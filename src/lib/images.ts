@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import type { Metadata as SharpMetadata, OutputInfo as SharpOutputInfo } from 'sharp';
 
 export type ImageType = 'jpeg' | 'png' | 'webp' | 'gif';
 export type VariantKind = 'large' | 'small' | 'original';
@@ -141,7 +142,7 @@ export async function processImage(bytes: Uint8Array, options: ProcessOptions = 
   restrictDecoders();
 
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let metadata: sharp.Metadata;
+  let metadata: SharpMetadata;
   try {
     metadata = await sharp(input, { animated: true, limitInputPixels: false }).metadata();
   } catch (error) {
@@ -187,7 +188,7 @@ export async function processImage(bytes: Uint8Array, options: ProcessOptions = 
         pipeline = pipeline.gif();
         break;
     }
-    let result: { data: Buffer; info: sharp.OutputInfo };
+    let result: { data: Buffer; info: SharpOutputInfo };
     try {
       result = await pipeline.toBuffer({ resolveWithObject: true });
     } catch (error) {

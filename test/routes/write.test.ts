@@ -11,9 +11,14 @@ async function newPost(client: Awaited<ReturnType<typeof enrol>>['client']): Pro
   return Number(response.headers.get('location')!.split('/').pop());
 }
 
+interface SaveBody {
+  post: { revision: number; slug: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
 async function save(client: Awaited<ReturnType<typeof enrol>>['client'], id: number, body: Record<string, unknown>) {
   const response = await client.postJson(`/api/posts/${id}`, body);
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as SaveBody };
 }
 
 describe('autosave', () => {
