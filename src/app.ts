@@ -20,6 +20,7 @@ import { staticRoutes } from './routes/static.js';
 import { healthRoutes } from './routes/health.js';
 import { writeRoutes } from './routes/write.js';
 import { feedRoutes } from './routes/feeds.js';
+import { mediaRoutes } from './routes/media.js';
 import { publicRoutes } from './routes/public.js';
 import { settingsRoutes } from './routes/settings.js';
 import { ErrorPage } from '../views/error.js';
@@ -117,6 +118,7 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
   app.route('/', writeRoutes());
   app.route('/', settingsRoutes());
   app.route('/', feedRoutes());
+  app.route('/', mediaRoutes());
   // Last: its `/:slug` (pages) and catch-all (old addresses → 301) would shadow anything after it.
   app.route('/', publicRoutes());
 

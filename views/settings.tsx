@@ -6,6 +6,8 @@ export type SettingsErrors = Partial<Record<keyof BlogSettings, string>>;
 export interface SettingsPageProps {
   chrome: Chrome;
   values: BlogSettings;
+  /** Uploads also keep a full-size copy (off unless an owner turns it on). */
+  keepOriginals?: boolean;
   errors?: SettingsErrors;
   saved?: boolean;
 }
@@ -13,7 +15,7 @@ export interface SettingsPageProps {
 export const SETTINGS_LIMITS = { title: 100, description: 300, language: 35, about: 10_000 } as const;
 
 /** The owners' page for what readers see around the posts: the blog's name, description, language and about text. */
-export function SettingsPage({ chrome, values, errors = {}, saved }: SettingsPageProps) {
+export function SettingsPage({ chrome, values, keepOriginals = false, errors = {}, saved }: SettingsPageProps) {
   const invalid = (name: keyof BlogSettings) => (errors[name] ? 'true' : undefined);
   const describedBy = (name: keyof BlogSettings, help?: string) =>
     [errors[name] ? `${name}-error` : null, help ?? null].filter(Boolean).join(' ') || undefined;
@@ -91,6 +93,15 @@ export function SettingsPage({ chrome, values, errors = {}, saved }: SettingsPag
             Shown on the About page. Plain text; leave an empty line between paragraphs.
           </p>
           <FieldError id="about-error" message={errors.about} />
+
+          <label class="checkbox">
+            <input type="checkbox" id="keep_originals" name="keep_originals" value="1" checked={keepOriginals} aria-describedby="keep-originals-help" />{' '}
+            Keep a full-size copy of every uploaded picture
+          </label>
+          <p class="muted small" id="keep-originals-help">
+            Posts always show pictures at most 1600 pixels wide. With this on, Quire also keeps each new upload at its full size
+            (location and camera details are still removed), and it goes into backups. Uses more disk space.
+          </p>
 
           <button type="submit" class="primary">
             Save settings

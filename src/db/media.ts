@@ -96,8 +96,8 @@ export interface NewMedia {
 
 /**
  * Records an upload whose files are already in place. The same picture again (same content
- * hash) gives the existing row, with its 30-day clock restarted: it was uploaded to be used, and
- * the post that will use it may not be saved yet. A file it lacked (an original, kept since the
+ * hash) gives the existing row, its 30-day clock restarted if no post uses it: it was uploaded
+ * to be used, and the post that will use it may not be saved yet. A file it lacked (an original, kept since the
  * owner turned that on) is added.
  */
 export function recordMedia(db: Db, input: NewMedia): Media {
@@ -106,7 +106,8 @@ export function recordMedia(db: Db, input: NewMedia): Media {
       db,
       `INSERT INTO media (content_hash, mime, width, height, animated, source_bytes, created_by, created_at, orphaned_since)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (content_hash) DO UPDATE SET orphaned_since = excluded.orphaned_since
+       ON CONFLICT (content_hash) DO UPDATE
+         SET orphaned_since = CASE WHEN media.orphaned_since IS NULL THEN NULL ELSE excluded.orphaned_since END
        RETURNING id`,
     ).get(
       input.contentHash,
@@ -132,6 +133,11 @@ export function recordMedia(db: Db, input: NewMedia): Media {
     }
     return getMedia(db, id)!;
   })();
+}
+
+/** A picture uploaded again: if no post uses it, its 30 days start over (see recordMedia). */
+export function touchMedia(db: Db, id: number, now: number): void {
+  sql(db, 'UPDATE media SET orphaned_since = ? WHERE id = ? AND orphaned_since IS NOT NULL').run(now, id);
 }
 
 /** Every media file name the HTML refers to. */

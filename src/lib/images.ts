@@ -202,7 +202,11 @@ export async function processImage(bytes: Uint8Array, options: ProcessOptions = 
   const large = await render('large', Math.min(uprightWidth, LARGE_WIDTH));
   const variants = [large];
   if (large.width > SMALL_WIDTH) variants.push(await render('small', SMALL_WIDTH));
-  if (options.keepOriginal) variants.push(await render('original', uprightWidth));
+  if (options.keepOriginal) {
+    const original = await render('original', uprightWidth);
+    // A lossless picture no wider than the large version comes out byte for byte the same.
+    if (original.name !== large.name) variants.push(original);
+  }
   return { type, mime: MIME[type], animated, width: large.width, height: large.height, variants };
 }
 

@@ -12,12 +12,16 @@ import sanitizeHtml from 'sanitize-html';
 import type { Db } from '../db/database.js';
 import {
   deleteExpiredMedia,
+  getMedia,
+  getMediaByFileName,
   keepOriginalImages,
   listExpiredMedia,
+  MEDIA_NAME,
   markOrphanedMedia,
   postsNamingMediaFiles,
   recordMedia,
   syncPostMedia,
+  touchMedia,
   type Media,
 } from '../db/media.js';
 import { DAY, HOUR } from './clock.js';
@@ -102,6 +106,16 @@ export async function storeImage(context: MediaContext, bytes: Uint8Array): Prom
   // run between a file appearing under its name and the row that keeps it alive.
   const created: string[] = [];
   try {
+    // Re-encoding is deterministic and, for a picture that is already one of our files, often
+    // exact: a reader who saves the 800 px version from the blog and pastes it into another post
+    // uploads bytes we already serve under another picture's row. That picture is the answer
+    // (its files cannot belong to two rows), and using it again restarts its 30-day clock.
+    const existing = getMediaByFileName(db, processed.variants[0]!.name);
+    if (existing && existing.contentHash !== processed.variants[0]!.hash) {
+      for (const file of partials) removeQuietly(file);
+      touchMedia(db, existing.id, context.now);
+      return describeStoredImage(getMedia(db, existing.id)!);
+    }
     processed.variants.forEach((variant, i) => {
       const target = path.join(finalDir, variant.name);
       if (!existsSync(target)) created.push(target);
@@ -218,6 +232,132 @@ export async function extractDataImages(html: string, context: MediaContext): Pr
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
   });
   return { html: output, stored, dropped };
+}
+
+/** "/media/<name>" or "<publicOrigin>/media/<name>" → name; anything else → null. */
+function mediaFileNameOf(src: string | undefined, publicOrigin: string): string | null {
+  const value = src?.trim() ?? '';
+  const path = value.startsWith(`${publicOrigin}/`) ? value.slice(publicOrigin.length) : value;
+  const name = path.startsWith('/media/') ? path.slice('/media/'.length) : null;
+  return name !== null && MEDIA_NAME.test(name) ? name : null;
+}
+
+/**
+ * Every <img> showing one of our pictures gets the picture's own src (its large version),
+ * width, height, srcset and sizes, from the database rather than from what the browser sent:
+ * the editor (Quill) keeps only src, alt, width and height, and an image pasted from a public
+ * page may name its 800 px file. With width and height always set, pages do not jump while
+ * images load. Run before sanitizePostHtml, which still judges every value.
+ */
+export function completeMediaImages(db: Db, html: string, publicOrigin: string): string {
+  if (!html.includes('/media/')) return html;
+  return sanitizeHtml(html, {
+    allowedTags: false,
+    allowedAttributes: false,
+    allowVulnerableTags: true,
+    parser: { decodeEntities: true },
+    transformTags: {
+      img: (tagName, attribs) => {
+        const name = mediaFileNameOf(attribs.src, publicOrigin);
+        const media = name === null ? null : getMediaByFileName(db, name);
+        if (!media) return { tagName, attribs };
+        const image = describeStoredImage(media);
+        const kept: sanitizeHtml.Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
+        delete kept.srcset;
+        delete kept.sizes;
+        if (image.srcset) kept.srcset = image.srcset;
+        if (image.sizes) kept.sizes = image.sizes;
+        return { tagName, attribs: kept };
+      },
+    },
+  });
+}
+
+/**
+ * What a save does to post HTML before the sanitizer: embedded (data:) images become files,
+ * and every image of ours gets its full set of attributes. See extractDataImages and
+ * completeMediaImages.
+ */
+export async function prepareImages(html: string, context: MediaContext & { publicOrigin: string }): Promise<ExtractResult> {
+  const extracted = await extractDataImages(html, context);
+  return { ...extracted, html: completeMediaImages(context.db, extracted.html, context.publicOrigin) };
+}
+
+/**
+ * Sanitized post HTML with our images' URLs (src and srcset) on the blog's public address, for
+ * public pages: the same HTML then works when it is copied, cached or read elsewhere. Links
+ * and everything else are left as they are.
+ */
+export function absoluteImageUrls(html: string, publicUrl: string): string {
+  if (!html.includes('"/media/')) return html;
+  const absolute = (url: string) => (url.startsWith('/media/') ? `${publicUrl}${url}` : url);
+  return sanitizeHtml(html, {
+    allowedTags: false,
+    allowedAttributes: false,
+    allowVulnerableTags: true,
+    parser: { decodeEntities: true },
+    transformTags: {
+      img: (tagName, attribs) => {
+        const out = { ...attribs };
+        if (out.src) out.src = absolute(out.src);
+        if (out.srcset) {
+          out.srcset = out.srcset
+            .split(',')
+            .map((candidate) => {
+              const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
+              return [absolute(url), ...descriptor].join(' ');
+            })
+            .join(', ');
+        }
+        return { tagName, attribs: out };
+      },
+    },
+  });
+}
+
+/**
+ * For imports: every string in a JSON document that holds HTML with embedded (data:) images
+ * gets them turned into files, as extractDataImages does, and the document comes back as
+ * JSON text. Format-agnostic on purpose, so an importer can call it on the file as it arrived,
+ * before its own (synchronous) import transaction: e.g.
+ * `importGhost(db, (await extractDataImagesInJson(text, context)).json, options)`.
+ * Text that is not JSON comes back unchanged, for the importer to refuse in its own words.
+ */
+export async function extractDataImagesInJson(
+  input: string | Uint8Array,
+  context: MediaContext,
+): Promise<{ json: string; stored: number; dropped: number }> {
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  if (!/<img[^>]+data:/i.test(text)) return { json: text, stored: 0, dropped: 0 };
+  let document: unknown;
+  try {
+    document = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return { json: text, stored: 0, dropped: 0 };
+  }
+  let stored = 0;
+  let dropped = 0;
+  const visit = async (value: unknown): Promise<unknown> => {
+    if (typeof value === 'string') {
+      if (!/<img[^>]+data:/i.test(value)) return value;
+      const result = await extractDataImages(value, context);
+      stored += result.stored;
+      dropped += result.dropped;
+      return result.html;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = await visit(value[i]);
+      return value;
+    }
+    if (value !== null && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = await visit(record[key]);
+      return record;
+    }
+    return value;
+  };
+  const json = JSON.stringify(await visit(document));
+  return { json, stored, dropped };
 }
 
 export interface CleanUpResult {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.js';
+import { keepOriginalImages, setKeepOriginalImages } from '../db/media.js';
 import { getSettings, saveSettings, type BlogSettings } from '../db/settings.js';
 import { chrome, readForm, renderPage, type FormFields } from '../lib/http.js';
 import { SETTINGS_LIMITS, SettingsPage, type SettingsErrors } from '../../views/settings.js';
@@ -10,21 +11,31 @@ export function settingsRoutes() {
   app.use('/settings', requireUser, requireOwner);
 
   app.get('/settings', (c) =>
-    renderPage(c, SettingsPage({ chrome: chrome(c), values: getSettings(c.var.deps.db), saved: c.req.query('saved') === '1' })),
+    renderPage(
+      c,
+      SettingsPage({
+        chrome: chrome(c),
+        values: getSettings(c.var.deps.db),
+        keepOriginals: keepOriginalImages(c.var.deps.db),
+        saved: c.req.query('saved') === '1',
+      }),
+    ),
   );
 
   app.post('/settings', async (c) => {
-    const { values, errors } = checkSettings(await readForm(c));
-    if (Object.keys(errors).length > 0) return page(c, values, errors);
+    const form = await readForm(c);
+    const { values, errors } = checkSettings(form);
+    if (Object.keys(errors).length > 0) return page(c, values, errors, form.keep_originals === '1');
     saveSettings(c.var.deps.db, values);
+    setKeepOriginalImages(c.var.deps.db, form.keep_originals === '1');
     return c.redirect('/settings?saved=1', 303);
   });
 
   return app;
 }
 
-function page(c: Context<AppEnv>, values: BlogSettings, errors: SettingsErrors) {
-  return renderPage(c, SettingsPage({ chrome: chrome(c), values, errors }), 400);
+function page(c: Context<AppEnv>, values: BlogSettings, errors: SettingsErrors, keepOriginals: boolean) {
+  return renderPage(c, SettingsPage({ chrome: chrome(c), values, keepOriginals, errors }), 400);
 }
 
 // Line breaks belong only in the about text; other control characters nowhere.

@@ -20,7 +20,9 @@ import {
   unpublishPost,
   type Post,
 } from '../db/posts.js';
+import { syncPostMedia } from '../db/media.js';
 import { chrome, readForm, renderPage } from '../lib/http.js';
+import { prepareImages } from '../lib/media-store.js';
 import { countWords, htmlToPlainText, sanitizePostHtml } from '../lib/sanitize.js';
 import { cleanSlug } from '../lib/slug.js';
 import { DashboardPage } from '../../views/dashboard.js';
@@ -168,7 +170,15 @@ export function writeRoutes() {
     if (!Number.isSafeInteger(baseRevision)) {
       return c.json({ error: 'bad-request', message: 'The save did not say which version it was based on.' }, 400);
     }
-    const content = readPostContent(body, config.origin);
+    // Embedded (data:) images become files, and our images get width, height and srcset.
+    const images = await prepareImages(typeof body.html === 'string' ? body.html : '', {
+      db,
+      dataDir: config.dataDir,
+      now: clock.now(),
+      userId: c.var.user!.id,
+      publicOrigin: config.origin,
+    });
+    const content = readPostContent({ ...body, html: images.html }, config.origin);
     const result = savePostContent(db, {
       id: post.id,
       baseRevision,
@@ -179,6 +189,8 @@ export function writeRoutes() {
     });
     if (!result.ok && result.reason === 'conflict') return c.json({ error: 'conflict', current: postState(result.current) }, 409);
     if (!result.ok) return c.json({ error: 'missing', message: 'This post no longer exists.' }, 404);
+    // Which pictures the post (and its history) uses, so no other post's removal can delete them.
+    syncPostMedia(db, post.id, clock.now());
     return c.json({ ok: true, post: postState(result.post) });
   });
 

@@ -1,5 +1,6 @@
 import { postPath, type Post } from '../../src/db/posts.js';
 import { excerptOf } from '../../src/lib/excerpt.js';
+import { absoluteImageUrls } from '../../src/lib/media-store.js';
 import type { Chrome } from '../layout.js';
 import { trustedHtml } from '../raw.js';
 import { PublicFrame } from './frame.js';
@@ -63,7 +64,7 @@ export function PostPage({ chrome, publicUrl, post, adjacent, preview }: PostPag
             </p>
           ) : null}
         </header>
-        <div class="post-content">{trustedHtml(post.html)}</div>
+        <div class="post-content">{trustedHtml(absoluteImageUrls(post.html, publicUrl))}</div>
         {post.tags.length > 0 ? (
           <footer>
             <h2 class="visually-hidden">Tags</h2>
