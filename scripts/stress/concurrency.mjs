@@ -8,7 +8,6 @@ import {
   QuireServer,
   ROOT,
   busyLines,
-  cliCommands,
   cliInvite,
   enrolAccount,
   freePort,
@@ -19,7 +18,9 @@ import {
   sleep,
   summarize,
   table,
+  takeBackup,
   tempDir,
+  verdict,
   withTempDirs,
 } from './lib.mjs';
 
@@ -46,6 +47,21 @@ export function readerTargets(dataDir) {
   db.close();
   const words = [...new Set(posts.flatMap((p) => p.title.toLowerCase().split(/\s+/)))].filter((w) => w.length > 2);
   return { slugs: posts.map((p) => p.slug), tags, authors, words };
+}
+
+/** What a crowd of readers asks for: mostly the home page and posts, some feeds, search and lists. */
+export function readerMix(random, targets, feeds) {
+  const pages = Math.max(1, Math.ceil(targets.slugs.length / 10));
+  return () => {
+    const r = random();
+    if (r < 0.25) return ['home', random() < 0.8 || pages < 2 ? '/' : `/?page=${random.int(2, Math.min(pages, 15))}`];
+    if (r < 0.65) return ['post', `/posts/${encodeURIComponent(random.pick(targets.slugs))}`];
+    if (r < 0.75 && feeds.length) return ['feed', random.pick(feeds)];
+    if (r < 0.85) return ['search', `/search?q=${encodeURIComponent(random.pick(targets.words))}`];
+    if (r < 0.9) return ['archive', '/archive'];
+    if (r < 0.95 && targets.tags.length) return ['tag', `/tags/${random.pick(targets.tags)}`];
+    return ['author', `/authors/${random.pick(targets.authors)}`];
+  };
 }
 
 export async function concurrency(options, build) {
@@ -76,16 +92,7 @@ export async function concurrency(options, build) {
       await writer.client.form(`/write/${writer.id}/publish`);
     }
 
-    const readUrl = () => {
-      const r = random();
-      if (r < 0.25) return ['home', random() < 0.8 ? '/' : `/?page=${random.int(2, 15)}`];
-      if (r < 0.65) return ['post', `/posts/${encodeURIComponent(random.pick(targets.slugs))}`];
-      if (r < 0.75 && feeds.length) return ['feed', random.pick(feeds)];
-      if (r < 0.85) return ['search', `/search?q=${encodeURIComponent(random.pick(targets.words))}`];
-      if (r < 0.9) return ['archive', '/archive'];
-      if (r < 0.95 && targets.tags.length) return ['tag', `/tags/${random.pick(targets.tags)}`];
-      return ['author', `/authors/${random.pick(targets.authors)}`];
-    };
+    const readUrl = readerMix(random, targets, feeds);
 
     const durationMs = options.durationS * 1000;
     const started = performance.now();
@@ -139,12 +146,11 @@ export async function concurrency(options, build) {
     });
 
     // Other processes writing to the same file: the CLI every 5 s, a backup half-way through.
-    const commands = await cliCommands(build, server.env);
-    const others = { invites: 0, backups: 0, failures: [], stderr: '' };
+    const others = { invites: 0, backups: 0, backupMethod: null, failures: [], stderr: '' };
     const otherLoop = (async () => {
       let backedUp = false;
       while (performance.now() < end - 1000) {
-        await sleep(5000);
+        await sleep(Math.min(5000, end - 1000 - performance.now()));
         if (performance.now() >= end - 1000) break;
         try {
           const out = await runNode([path.join(build, 'dist', 'src', 'cli.js'), 'invite'], { env: server.env, cwd: build, timeoutMs: 30_000 });
@@ -156,12 +162,10 @@ export async function concurrency(options, build) {
         }
         if (!backedUp && performance.now() > started + durationMs / 2) {
           backedUp = true;
-          const target = path.join(dataDir, `concurrent-backup${commands.has('backup') ? '.tar.gz' : '.db'}`);
           try {
-            const out = commands.has('backup')
-              ? await runNode([path.join(build, 'dist', 'src', 'cli.js'), 'backup', target], { env: server.env, cwd: build, timeoutMs: 60_000 })
-              : await runNode([path.join(ROOT, 'scripts', 'stress', 'backup-helper.mjs'), path.join(dataDir, 'quire.db'), target], { timeoutMs: 60_000 });
-            others.stderr += out.stderr;
+            const taken = await takeBackup(build, server.env, dataDir, path.join(tempDir('quire-stress-concurrent-backup-'), 'backup'), { timeoutMs: 60_000 });
+            others.stderr += taken.stderr;
+            others.backupMethod = taken.method;
             others.backups++;
           } catch (error) {
             others.failures.push(error.message.slice(0, 300));
@@ -172,8 +176,10 @@ export async function concurrency(options, build) {
     })();
 
     let memoryAfter = null;
-    await Promise.all([...readers, ...writerLoops, otherLoop]);
+    await Promise.all([...readers, ...writerLoops]);
+    // Readers and writers stop at the deadline; req/s counts their time only.
     const elapsedS = (performance.now() - started) / 1000;
+    await otherLoop;
     try {
       memoryAfter = server.memory();
     } catch {
@@ -223,7 +229,7 @@ export async function concurrency(options, build) {
       busyInServerStderr: serverBusy.length,
       busyInOtherProcesses: otherBusy.length,
       busySamples: [...serverBusy, ...otherBusy].slice(0, 5),
-      otherProcesses: { cliInvites: others.invites, backups: others.backups, failures: others.failures },
+      otherProcesses: { cliInvites: others.invites, backups: others.backups, backupMethod: others.backupMethod, failures: others.failures },
       serverStderrLines: server.stderr.split('\n').filter(Boolean).length,
       serverStderrSample: server.stderr.slice(0, 2000),
       serverMemoryAfterMiB: memoryAfter ? { rss: round(memoryAfter.rssMiB, 1), peak: round(memoryAfter.peakMiB, 1) } : null,
@@ -252,6 +258,15 @@ export async function concurrency(options, build) {
       figures.busyInOtherProcesses === 0 &&
       others.failures.length === 0 &&
       saves.n > 0;
-    return { ok, figures };
+    const summary = [
+      verdict('5xx answers', figures.fiveXX, '0', figures.fiveXX === 0),
+      verdict('SQLITE_BUSY reaching anyone (answers, stderr)', figures.busyInAnswers + figures.busyInServerStderr + figures.busyInOtherProcesses, '0',
+        figures.busyInAnswers + figures.busyInServerStderr + figures.busyInOtherProcesses === 0),
+      verdict('requests without an answer', figures.networkErrors, '0', figures.networkErrors === 0),
+      verdict(`save p99 (${options.writers} writers, 1/s each)`, `${saves.p99} ms (n=${saves.n})`),
+      verdict(`read p99 (${options.readers} readers, no pause)`, `${readsAll.p99} ms (${figures.reads.perSecond} req/s)`),
+      verdict('CLI invites / backups from other processes', `${others.invites} / ${others.backups}`, 'no failure', others.failures.length === 0),
+    ];
+    return { ok, figures, summary };
   });
 }

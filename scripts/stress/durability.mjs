@@ -2,24 +2,23 @@
 // moments; a backup taken while writes continue opens, passes integrity_check and is a
 // consistent snapshot.
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   HttpClient,
   QuireServer,
-  ROOT,
-  cliCommands,
   cliInvite,
   enrolAccount,
   freePort,
   newDraft,
   rng,
-  runNode,
   sleep,
   summarize,
   table,
+  takeBackup,
   tempDir,
+  verdict,
   withTempDirs,
 } from './lib.mjs';
 
@@ -297,9 +296,7 @@ function databaseFromBackup(file, workDir) {
 
 /** Phase 3: backups taken while a writer keeps saving, each checked for integrity and consistency. */
 async function backupDuringWrites(ctx) {
-  const { server, client, random, options, build } = ctx;
-  const commands = await cliCommands(build, server.env);
-  const useCli = commands.has('backup');
+  const { server, client, random, options, build, deadline } = ctx;
   const id = await newDraft(client);
   let base = 1;
   const acked = new Map();
@@ -308,7 +305,7 @@ async function backupDuringWrites(ctx) {
   let stop = false;
   const writeStats = { saves: 0, drafts: 0, fiveXX: 0, other: [] };
   const writer = (async () => {
-    for (let n = 1; !stop && n < 1_000_000; n++) {
+    for (let n = 1; !stop && n < 1_000_000 && performance.now() < deadline; n++) {
       const title = `Backup draft, save ${n}`;
       inFlightTitle = title;
       const r = await client.json(`/api/posts/${id}`, { baseRevision: base, title, html: draftHtml(random, n) });
@@ -330,24 +327,19 @@ async function backupDuringWrites(ctx) {
 
   const results = [];
   const workDir = tempDir('quire-stress-backups-');
+  let method = null;
   try {
     await sleep(500);
-    for (let b = 0; b < options.backups; b++) {
-      const target = path.join(workDir, `backup-${b + 1}${useCli ? '.tar.gz' : '.db'}`);
+    for (let b = 0; b < options.backups && performance.now() < deadline; b++) {
       const before = lastAck.revision;
       const started = performance.now();
-      let output;
-      if (useCli) {
-        output = await runNode([path.join(build, 'dist', 'src', 'cli.js'), 'backup', target], { env: server.env, cwd: build, timeoutMs: 120_000 });
-      } else {
-        output = await runNode([path.join(ROOT, 'scripts', 'stress', 'backup-helper.mjs'), path.join(server.dataDir, 'quire.db'), target], { timeoutMs: 120_000 });
-      }
-      const ms = performance.now() - started;
-      const after = lastAck.revision;
-      const written = existsSync(target) ? target : output.stdout.match(/(\/\S+\.(?:tar\.gz|db|zip))/)?.[1];
-      const result = { backup: b + 1, method: useCli ? 'cli backup' : 'better-sqlite3 db.backup()', ms: Math.round(ms), revisionBefore: before, revisionAfter: after };
+      const result = { backup: b + 1, revisionBefore: before };
       try {
-        const { file, format } = databaseFromBackup(written, workDir);
+        const taken = await takeBackup(build, server.env, server.dataDir, path.join(workDir, `backup-${b + 1}`));
+        method = taken.method;
+        result.ms = Math.round(performance.now() - started);
+        result.revisionAfter = lastAck.revision;
+        const { file, format } = databaseFromBackup(taken.file, workDir);
         // Work on a copy: integrity checks of FTS need a writable database, and the backup stays untouched.
         const copy = path.join(workDir, `check-${b + 1}.db`);
         copyFileSync(file, copy);
@@ -368,10 +360,10 @@ async function backupDuringWrites(ctx) {
         // committing) during the backup, with that revision's own title, in posts and in history alike.
         const expectedTitle = acked.get(row?.revision) ?? inFlightTitle;
         result.consistent =
-          !!row && row.revision >= before && row.revision <= after + 1 && row.title === expectedTitle && history?.title === row.title;
+          !!row && row.revision >= before && row.revision <= result.revisionAfter + 1 && row.title === expectedTitle && history?.title === row.title;
         db.close();
       } catch (error) {
-        result.error = error.message;
+        result.error = String(error.message ?? error).slice(0, 500);
         result.consistent = false;
       }
       result.ok = result.integrity === 'ok' && result.foreignKeyProblems === 0 && result.searchIndex === 'ok' && result.consistent === true;
@@ -382,7 +374,12 @@ async function backupDuringWrites(ctx) {
     stop = true;
     await writer;
   }
-  return { method: useCli ? 'node dist/src/cli.js backup <file>' : 'better-sqlite3 db.backup() from a separate process (no backup command yet)', writes: writeStats, backups: results, ok: results.every((r) => r.ok) && writeStats.fiveXX === 0 };
+  return {
+    method: method ?? 'none (no backup was taken)',
+    writes: writeStats,
+    backups: results,
+    ok: results.length === options.backups && results.every((r) => r.ok) && writeStats.fiveXX === 0,
+  };
 }
 
 export async function durability(options, build) {
@@ -450,7 +447,15 @@ export async function durability(options, build) {
       ];
       console.log(lines.join('\n'));
       console.log(`\nwrites during backups: ${backup.writes.saves} saves, ${backup.writes.drafts} new drafts, ${backup.writes.fiveXX} failed; SQLITE_BUSY in server stderr: ${busy ? 'YES' : 'none'}`);
-      return { ok: saves.ok && publishing.ok && backup.ok && !busy, figures };
+      const summary = [
+        verdict('autosaves acknowledged / found after SIGKILLs', `${saves.acknowledged} / ${saves.lost.length === 0 && saves.found.htmlMatches ? saves.acknowledged : `${saves.acknowledged - saves.lost.length} (${saves.lost.length} lost)`}`, `${options.saves}, none lost`, saves.ok),
+        verdict('SIGKILLs during autosaves', saves.kills),
+        verdict('publish/unpublish acknowledged / state found', `${publishing.acknowledged} / ${publishing.found === publishing.lastAcknowledged && publishing.lost.length === 0 ? 'as acknowledged' : `${publishing.found} (expected ${publishing.lastAcknowledged}), ${publishing.lost.length} lost`}`, `${options.toggles}, none lost`, publishing.ok),
+        verdict('SIGKILLs during publishing', publishing.kills),
+        verdict('backups during writes: consistent / taken', `${backup.backups.filter((b) => b.ok).length} / ${backup.backups.length}`, `${options.backups}, all consistent`, backup.ok),
+        verdict('SQLITE_BUSY in server stderr', busy ? 'yes' : 'none', 'none', !busy),
+      ];
+      return { ok: saves.ok && publishing.ok && backup.ok && !busy, figures, summary };
     } finally {
       client.close();
       await server.stop('SIGTERM');

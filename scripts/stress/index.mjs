@@ -6,7 +6,7 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { concurrency } from './concurrency.mjs';
 import { durability } from './durability.mjs';
-import { machine, snapshotBuild } from './lib.mjs';
+import { machine, snapshotBuild, table } from './lib.mjs';
 import { memory } from './memory.mjs';
 import { scale } from './scale.mjs';
 
@@ -15,49 +15,56 @@ const SCENARIOS = { durability, concurrency, scale, memory };
 const HELP = `Usage: npm run stress [-- <scenario…>] [options]
 
 Scenarios (default: all, in this order):
-  durability   1,000 autosaves and publish toggles under random SIGKILLs; backups during writes
+  durability   1,000 autosaves and 1,000 publish/unpublish changes under random SIGKILLs; backups during writes
   concurrency  5 writers saving every second and 100 readers, for --duration seconds
   scale        home, post, feed, search and save at 100 posts vs 10,000 posts / 200,000 revisions
   memory       resident memory after start and after load; start to first /healthz 200 (10,000 posts)
 
-Options:
+Options (each also settable as STRESS_<NAME>, e.g. STRESS_DURATION=10; a flag wins):
   --json <file>        also write every figure as JSON to this file
   --duration <s>       concurrency: seconds of load (default 60)
-  --readers <n>        concurrency: concurrent readers (default 100)
+  --readers <n>        concurrency, memory: concurrent readers (default 100)
   --writers <n>        concurrency: writers saving every second (default 5)
   --saves <n>          durability: acknowledged saves to reach (default 1000)
-  --toggles <n>        durability: acknowledged publish/unpublish changes (default 200)
+  --toggles <n>        durability: acknowledged publish/unpublish changes (default 1000)
   --backups <n>        durability: backups taken during writes (default 3)
   --kill-min <ms>      durability: shortest time between SIGKILLs (default 20)
   --kill-max <ms>      durability: longest time between SIGKILLs (default 400)
-  --posts <n>          scale/memory: posts in the large database (default 10000)
-  --revisions <n>      scale/memory: revisions in the large database (default 200000)
-  --requests <n>       scale: timed requests per page and size (default 200)
+  --posts <n>          scale, memory: posts in the large database (default 10000)
+  --revisions <n>      scale, memory: revisions in the large database (default 200000)
+  --requests <n>       scale: timed requests per kind and size (default 200)
+  --starts <n>         memory: server starts timed on the large database (default 5)
   --load <s>           memory: seconds of mixed load before the second reading (default 20)
   --seed <n>           random seed, to repeat a run (default: random)
-  --max-minutes <n>    give up on a scenario after this long (default 15)
+  --max-minutes <n>    give up on a scenario after this long (default 15; seeding is not counted)
 
 STRESS_KEEP=1 keeps the temp directories for inspection.`;
+
+const DEFAULTS = {
+  duration: '60',
+  readers: '100',
+  writers: '5',
+  saves: '1000',
+  toggles: '1000',
+  backups: '3',
+  'kill-min': '20',
+  'kill-max': '400',
+  posts: '10000',
+  revisions: '200000',
+  requests: '200',
+  starts: '5',
+  load: '20',
+  'max-minutes': '15',
+};
+const fromEnv = (name) => process.env[`STRESS_${name.toUpperCase().replace(/-/g, '_')}`];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     help: { type: 'boolean', short: 'h' },
-    json: { type: 'string' },
-    duration: { type: 'string', default: '60' },
-    readers: { type: 'string', default: '100' },
-    writers: { type: 'string', default: '5' },
-    saves: { type: 'string', default: '1000' },
-    toggles: { type: 'string', default: '200' },
-    backups: { type: 'string', default: '3' },
-    'kill-min': { type: 'string', default: '20' },
-    'kill-max': { type: 'string', default: '400' },
-    posts: { type: 'string', default: '10000' },
-    revisions: { type: 'string', default: '200000' },
-    requests: { type: 'string', default: '200' },
-    load: { type: 'string', default: '20' },
-    seed: { type: 'string' },
-    'max-minutes': { type: 'string', default: '15' },
+    json: { type: 'string', default: fromEnv('json') },
+    seed: { type: 'string', default: fromEnv('seed') },
+    ...Object.fromEntries(Object.entries(DEFAULTS).map(([name, value]) => [name, { type: 'string', default: fromEnv(name) ?? value }])),
   },
 });
 
@@ -97,6 +104,7 @@ const options = {
   posts: Math.floor(positive('posts')),
   revisions: Math.floor(positive('revisions')),
   requests: Math.floor(positive('requests')),
+  starts: Math.floor(positive('starts')),
   loadS: positive('load'),
   maxMinutes: positive('max-minutes'),
 };
@@ -116,7 +124,7 @@ for (const name of wanted) {
   console.log(`\n━━ ${name} ━━`);
   try {
     const result = await SCENARIOS[name](options, build, shared);
-    report.scenarios[name] = { ok: result.ok, seconds: Math.round((performance.now() - started) / 100) / 10, ...result.figures };
+    report.scenarios[name] = { ok: result.ok, seconds: Math.round((performance.now() - started) / 100) / 10, summary: result.summary, ...result.figures };
     if (!result.ok) failed++;
     console.log(`\n${name}: ${result.ok ? 'PASS' : 'FAIL'} (${report.scenarios[name].seconds} s)`);
   } catch (error) {
@@ -127,6 +135,18 @@ for (const name of wanted) {
 }
 shared.cleanup?.();
 report.finishedAt = new Date().toISOString();
+
+// ── The summary: every scenario's headline figures against their aims, in one table ──
+const rows = [['scenario', 'measure', 'value', 'aim', 'met']];
+for (const name of wanted) {
+  const result = report.scenarios[name];
+  if (!result.summary) {
+    rows.push([name, result.error ? 'ERROR' : 'no figures', result.error ? result.error.split('\n')[0].slice(0, 80) : '', '', 'NO']);
+    continue;
+  }
+  for (const line of result.summary) rows.push([name, line.measure, line.value, line.aim, line.ok === null ? '' : line.ok ? 'yes' : 'NO']);
+}
+console.log(table(`Summary — ${host.cpus} CPU (${host.cpuModel}), ${host.memoryGiB} GiB RAM, Node ${host.node}, seed ${seed}`, rows));
 if (options.json) {
   writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nFigures written to ${options.json}`);

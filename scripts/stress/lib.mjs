@@ -306,6 +306,27 @@ export async function cliCommands(build, env) {
   return new Set([...stdout.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]));
 }
 
+/**
+ * A backup of a (running) server's DATA_DIR from another process, the way a host takes one:
+ * `quire backup <file>` when the CLI has that command, otherwise backup-helper.mjs (Quire's own
+ * createBackup() from dist, or better-sqlite3's backup API). `base` is the target without its
+ * extension; resolves with the file written and the method used.
+ */
+export async function takeBackup(build, env, dataDir, base, { timeoutMs = 120_000 } = {}) {
+  const commands = await cliCommands(build, env);
+  if (commands.has('backup')) {
+    const target = `${base}.tar.gz`;
+    const out = await runNode([path.join(build, 'dist', 'src', 'cli.js'), 'backup', target], { env, cwd: build, timeoutMs });
+    const file = existsSync(target) ? target : out.stdout.match(/(\/\S+\.(?:tar\.gz|db))/)?.[1];
+    return { file, method: 'node dist/src/cli.js backup <file>', stderr: out.stderr };
+  }
+  const hasModule = existsSync(path.join(build, 'dist', 'src', 'ops', 'backup.js'));
+  const target = hasModule ? `${base}.tar.gz` : `${base}.db`;
+  const out = await runNode([path.join(ROOT, 'scripts', 'stress', 'backup-helper.mjs'), dataDir, target, build], { cwd: build, timeoutMs });
+  const { file, method } = JSON.parse(out.stdout.trim().split('\n').pop());
+  return { file, method: `${method}, from a separate process (the CLI has no backup command yet)`, stderr: out.stderr };
+}
+
 /** Enrols through the real invite page: the client ends up signed in. */
 export async function enrolAccount(client, link, displayName) {
   const response = await client.form(new URL(link).pathname, { display_name: displayName });
@@ -364,6 +385,14 @@ export function machine() {
   const cpus = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? null;
   const model = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? 'unknown';
   return { cpus, cpuModel: model, memoryGiB: round(memKb / 1024 / 1024, 1), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+/**
+ * One line of the final summary: what was measured, the figure, the aim it is held against and
+ * whether it met it (null when there is no aim, e.g. a database size).
+ */
+export function verdict(measure, value, aim = '', ok = null) {
+  return { measure, value, aim, ok };
 }
 
 /** Every line of `text` that mentions SQLite being busy or locked. */
