@@ -28,23 +28,45 @@
   var SAVE_DELAY = 2000;
   var RETRY_DELAY = 5000;
 
+  // Quill's image keeps alt, width and height, but drops an empty alt (a picture marked as
+  // decoration). Keep it: alt="" tells screen readers to skip the picture, no alt makes them
+  // read out its file name.
+  var BaseImage = Quill.import('formats/image');
+  class QuireImage extends BaseImage {
+    format(name, value) {
+      if (name !== 'alt' && name !== 'width' && name !== 'height') return super.format(name, value);
+      if (value === null || value === undefined || value === false) this.domNode.removeAttribute(name);
+      else this.domNode.setAttribute(name, String(value));
+    }
+  }
+  Quill.register(QuireImage, true);
+
   var quill = new Quill(container, {
     theme: 'snow',
     placeholder: 'Start writing…',
     modules: {
-      toolbar: [
-        [{ header: [2, 3, false] }],
-        ['bold', 'italic', 'link'],
-        ['blockquote', 'code-block'],
-        [{ list: 'ordered' }, { list: 'bullet' }],
-        ['clean'],
-      ],
+      toolbar: {
+        container: [
+          [{ header: [2, 3, false] }],
+          ['bold', 'italic', 'link'],
+          ['blockquote', 'code-block'],
+          [{ list: 'ordered' }, { list: 'bullet' }],
+          ['image'],
+          ['clean'],
+        ],
+        // Never Quill's own image button, which embeds the picture in the text as a data: URL.
+        handlers: {
+          image: function () {
+            chooseImages();
+          },
+        },
+      },
     },
   });
   // Quill's toolbar buttons have no names of their own; give them ones a screen reader can say.
   var labels = {
     'ql-bold': 'Bold', 'ql-italic': 'Italic', 'ql-link': 'Link', 'ql-blockquote': 'Quote',
-    'ql-code-block': 'Code block', 'ql-clean': 'Remove formatting',
+    'ql-code-block': 'Code block', 'ql-image': 'Add a picture', 'ql-clean': 'Remove formatting',
   };
   document.querySelectorAll('.ql-toolbar button').forEach(function (button) {
     var name = labels[button.classList[0]];
@@ -307,6 +329,205 @@
       });
     });
   });
+
+  // ── Pictures ─────────────────────────────────────────────────────────────
+  // Pasted, dropped or chosen pictures are uploaded to /api/media and put in the text as a
+  // normal <img> with the file's URL, never as a data: URL inside the post. Quire's server
+  // judges the file (type by its bytes, size, damage) and says plainly what is wrong.
+  var MAX_UPLOAD = 15 * 1024 * 1024;
+  var Delta = Quill.import('delta');
+  var fileInput = document.getElementById('image-input');
+  var uploadsEl = document.getElementById('uploads');
+  var uploadErrorEl = document.getElementById('upload-error');
+  var uploadErrorText = document.getElementById('upload-error-text');
+  var altDialog = document.getElementById('alt-dialog');
+  var altInput = document.getElementById('alt-text');
+  var altPreview = document.getElementById('alt-preview');
+  /** Uploads under way, each with the place in the text its picture goes, kept up to date as the writer types. */
+  var pending = [];
+  /** Pictures waiting for their description, asked one at a time. */
+  var altQueue = [];
+  var altCurrent = null;
+
+  function showUploadError(message) {
+    uploadErrorText.textContent = message;
+    uploadErrorEl.hidden = false;
+  }
+
+  document.getElementById('upload-error-close').addEventListener('click', function () {
+    uploadErrorEl.hidden = true;
+    quill.focus();
+  });
+
+  function chooseImages() {
+    fileInput.value = '';
+    fileInput.click();
+  }
+
+  fileInput.addEventListener('change', function () {
+    var range = quill.getSelection(true) || { index: quill.getLength() - 1, length: 0 };
+    uploadFiles(range, Array.from(fileInput.files || []));
+  });
+
+  // Paste (a copied picture or a screenshot) and drop both arrive here (Quill's clipboard and
+  // uploader modules call it); replacing it is what keeps Quill from embedding data: URLs.
+  quill.uploader.upload = function (range, files) {
+    uploadFiles(range, Array.from(files));
+  };
+
+  function uploadFiles(range, files) {
+    if (files.length === 0) return;
+    if (range.length > 0) quill.deleteText(range.index, range.length, 'user');
+    uploadErrorEl.hidden = true;
+    files.forEach(function (file) {
+      uploadFile(file, range.index);
+    });
+  }
+
+  function sizeText(bytes) {
+    return bytes >= 1024 * 1024 ? (bytes / 1024 / 1024).toFixed(1) + ' MB' : Math.max(1, Math.round(bytes / 1024)) + ' KB';
+  }
+
+  function uploadFile(file, index) {
+    var name = file.name || 'pasted picture';
+    if (file.size > MAX_UPLOAD) {
+      showUploadError('“' + name + '” is ' + sizeText(file.size) + '; Quire takes pictures up to 15 MB. Make it smaller (most photo apps can export a smaller size) and add it again.');
+      return;
+    }
+    var job = { index: index };
+    pending.push(job);
+    var row = document.createElement('p');
+    row.className = 'upload';
+    var label = document.createElement('span');
+    label.textContent = 'Uploading ' + name + ' (' + sizeText(file.size) + ')…';
+    var bar = document.createElement('progress');
+    bar.max = 1;
+    bar.value = 0;
+    bar.setAttribute('aria-label', 'Uploading ' + name);
+    row.appendChild(label);
+    row.appendChild(bar);
+    uploadsEl.appendChild(row);
+
+    function done() {
+      pending.splice(pending.indexOf(job), 1);
+      row.remove();
+    }
+
+    var xhr = new window.XMLHttpRequest();
+    xhr.open('POST', '/api/media');
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.responseType = 'json';
+    xhr.upload.addEventListener('progress', function (event) {
+      if (event.lengthComputable) bar.value = event.loaded / event.total;
+    });
+    xhr.addEventListener('load', function () {
+      done();
+      var body = xhr.response || {};
+      if (xhr.status === 201 && body.url) {
+        insertImage(job.index, body);
+      } else if (xhr.status === 401) {
+        showUploadError('You are signed out, so “' + name + '” was not added. Sign in again in another tab, then add the picture again. Your text is kept.');
+      } else {
+        showUploadError('“' + name + '” was not added. ' + (body.message || 'Quire could not take it (error ' + xhr.status + '). Try again.'));
+      }
+    });
+    xhr.addEventListener('error', function () {
+      done();
+      showUploadError('“' + name + '” was not added: the connection failed. Your text is kept; add the picture again when you are back online.');
+    });
+    xhr.send(file);
+  }
+
+  // While pictures upload, or wait for a description, the writer may keep typing: move their
+  // places along with the text.
+  quill.on('text-change', function (delta) {
+    pending.concat(altQueue, altCurrent ? [altCurrent] : []).forEach(function (item) {
+      item.index = delta.transformPosition(item.index);
+    });
+  });
+
+  function insertImage(index, image) {
+    var at = Math.min(index, quill.getLength() - 1);
+    var attributes = { width: String(image.width), height: String(image.height) };
+    quill.updateContents(new Delta().retain(at).insert({ image: image.url }, attributes), 'user');
+    quill.setSelection(at + 1, 'silent');
+    askAlt(image.url, undefined, at);
+  }
+
+  /** Whether the picture at `index` is still the one with this URL (it may have been deleted meanwhile). */
+  function isImageAt(index, url) {
+    var op = quill.getContents(index, 1).ops[0];
+    return !!(op && op.insert && op.insert.image === url);
+  }
+
+  function askAlt(url, current, index) {
+    altQueue.push({ url: url, current: current, index: index });
+    if (!altCurrent) nextAlt();
+  }
+
+  function nextAlt() {
+    altCurrent = altQueue.shift() || null;
+    if (!altCurrent) return;
+    altPreview.src = altCurrent.url;
+    altInput.value = altCurrent.current || '';
+    altDialog.returnValue = '';
+    altDialog.showModal();
+    altInput.focus();
+  }
+
+  altDialog.addEventListener('close', function () {
+    var item = altCurrent;
+    if (!item) return;
+    // Escape keeps what was there; "No description" marks the picture as decoration (alt="").
+    var alt = altDialog.returnValue === 'save' ? altInput.value.replace(/\s+/g, ' ').trim() : altDialog.returnValue === 'skip' ? '' : item.current;
+    if (isImageAt(item.index, item.url)) {
+      if (alt !== undefined) quill.formatText(item.index, 1, { alt: alt }, 'user');
+      quill.setSelection(item.index + 1, 'silent');
+    }
+    nextAlt();
+  });
+
+  // Change a picture's description later: double-click it.
+  quill.root.addEventListener('dblclick', function (event) {
+    var target = event.target;
+    if (!target || target.tagName !== 'IMG') return;
+    var blot = Quill.find(target);
+    if (!blot) return;
+    askAlt(target.getAttribute('src'), target.getAttribute('alt') || '', quill.getIndex(blot));
+  });
+
+  // Pasted HTML (from a web page or a word processor): pictures inside it are either our own,
+  // embedded (data:), which are uploaded like a pasted file, or another site's, which Quire
+  // does not show (they would leak readers to that site, and can vanish); say so.
+  quill.clipboard.addMatcher('IMG', function (node, delta) {
+    var src = node.getAttribute('src') || '';
+    if (/^\/media\//.test(src) || src.indexOf(location.origin + '/media/') === 0) return delta;
+    if (/^data:image\//i.test(src)) {
+      var file = dataUrlToFile(src);
+      if (file) {
+        setTimeout(function () {
+          var range = quill.getSelection(true) || { index: quill.getLength() - 1, length: 0 };
+          uploadFiles({ index: range.index, length: 0 }, [file]);
+        }, 0);
+      }
+    } else {
+      showUploadError('A picture from another site was left out of what you pasted. Save it to your device, then add it with the picture button.');
+    }
+    return new Delta();
+  });
+
+  function dataUrlToFile(url) {
+    var match = /^data:([^;,]+)(;[^,]*)?,(.*)$/s.exec(url);
+    if (!match || !/;base64/i.test(match[2] || '')) return null;
+    try {
+      var binary = window.atob(match[3]);
+      var bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      return new window.File([bytes], 'pasted picture', { type: match[1] });
+    } catch {
+      return null;
+    }
+  }
 
   // ── Coming back: a copy on this device the server never got ────────────
   var local = readLocal();

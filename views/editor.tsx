@@ -64,6 +64,22 @@ export function EditorPage({ chrome, post, publicUrl, previewLinks, newPreviewLi
         <div id="editor" class="content-editor" aria-label="Post text">
           {trustedHtml(post.html)}
         </div>
+        <input type="file" id="image-input" accept="image/jpeg,image/png,image/webp,image/gif" multiple hidden />
+        <div class="upload-area">
+          <div id="uploads" aria-live="polite"></div>
+          <div id="upload-error" class="notice notice-error" role="alert" hidden>
+            <p id="upload-error-text"></p>
+            <p class="actions">
+              <button type="button" class="secondary" id="upload-error-close">
+                OK
+              </button>
+            </p>
+          </div>
+        </div>
+        <p class="muted small">
+          Add pictures with the picture button, or paste or drop them into the text: JPEG, PNG, WebP or GIF, up to 15 MB. Location and camera
+          details are removed. Double-click a picture to change its description.
+        </p>
         <details class="post-settings">
           <summary>Address, excerpt and tags</summary>
           <label for="slug">Address</label>
@@ -175,6 +191,28 @@ export function EditorPage({ chrome, post, publicUrl, previewLinks, newPreviewLi
           </button>
         </form>
       </section>
+
+      {/* Asked after each picture is added: alt text for readers who cannot see it. */}
+      <dialog id="alt-dialog" class="alt-dialog" aria-labelledby="alt-title" aria-describedby="alt-help">
+        <form method="dialog">
+          <h2 id="alt-title">Describe this picture</h2>
+          <img id="alt-preview" alt="" />
+          <label for="alt-text">Description</label>
+          <input id="alt-text" type="text" maxlength={500} autocomplete="off" />
+          <p class="muted small" id="alt-help">
+            What it shows, in a sentence, for readers who cannot see it (screen readers read it aloud). If it is only decoration, choose
+            “No description”.
+          </p>
+          <p class="actions">
+            <button type="submit" value="save" class="primary">
+              Save description
+            </button>{' '}
+            <button type="submit" value="skip" class="secondary">
+              No description
+            </button>
+          </p>
+        </form>
+      </dialog>
     </Layout>
   );
 }

@@ -263,6 +263,8 @@ export function completeMediaImages(db: Db, html: string, publicOrigin: string):
         if (!media) return { tagName, attribs };
         const image = describeStoredImage(media);
         const kept: sanitizeHtml.Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
+        // No description given: mark it as decoration, or screen readers read out the file name.
+        kept.alt ??= '';
         delete kept.srcset;
         delete kept.sizes;
         if (image.srcset) kept.srcset = image.srcset;

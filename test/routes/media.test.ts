@@ -102,7 +102,7 @@ describe('POST /api/media: uploading', () => {
     const { client } = await enrol(ctx, 'writer');
     const bytes = await makeImage('jpeg', 900, 600);
     const form = new FormData();
-    form.set('file', new File([bytes], 'holiday.JPG', { type: 'image/jpeg' }));
+    form.set('file', new File([new Uint8Array(bytes)], 'holiday.JPG', { type: 'image/jpeg' }));
     const first = await client.request('/api/media', { method: 'POST', body: form });
     expect(first.status).toBe(201);
     const again = await upload(client, bytes);
@@ -134,7 +134,7 @@ describe('POST /api/media: uploading', () => {
     const { client } = await enrol(ctx, 'writer');
 
     const renamed = new FormData();
-    renamed.set('file', new File([TEXT_AS_JPEG], 'holiday.jpg', { type: 'image/jpeg' }));
+    renamed.set('file', new File([new Uint8Array(TEXT_AS_JPEG)], 'holiday.jpg', { type: 'image/jpeg' }));
     const text = await client.request('/api/media', { method: 'POST', body: renamed });
     expect(text.status).toBe(415);
     expect(((await text.json()) as Uploaded).message).toMatch(/not a picture Quire can use.*JPEG, PNG, WebP and GIF/);
@@ -181,7 +181,7 @@ describe('POST /api/media: uploading', () => {
     const { client } = await enrol(ctx, 'writer');
     const crossSite = await client.request('/api/media', {
       method: 'POST',
-      body: bytes,
+      body: new Uint8Array(bytes),
       headers: { 'content-type': 'image/png', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
     });
     expect(crossSite.status).toBe(403);
