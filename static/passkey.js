@@ -4,6 +4,9 @@
 // field and submits it. The server checks everything; nothing here is trusted.
 //
 //   <form data-passkey="authenticate|register" data-options="/…/options" [data-autofill]> …
+//
+// While a passkey-autofill request is waiting for the person to pick a passkey from the username
+// field's suggestions, the form carries data-autofill="waiting".
 (function () {
   'use strict';
   var W = window.SimpleWebAuthnBrowser;
@@ -29,24 +32,21 @@
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: '{}',
     }).then(function (response) {
-      return response.json().then(function (body) {
-        if (response.ok) return body;
-        // Needs a fresh confirmation first (sensitive change): go there and come back.
-        if (body && body.location) location.assign(body.location);
-        throw new Error((body && body.message) || 'Quire could not start the passkey request.');
-      });
+      return response.json().then(
+        function (body) {
+          if (response.ok) return body;
+          // Needs a fresh confirmation first (sensitive change): go there and come back.
+          if (body && body.location) location.assign(body.location);
+          throw new Error((body && body.message) || 'Quire could not start the passkey request.');
+        },
+        function () {
+          throw new Error('Quire could not start the passkey request. Please reload the page and try again.');
+        }
+      );
     });
   }
 
-  function submitWith(form, answer, via) {
-    form.elements.response.value = JSON.stringify(answer);
-    if (via && form.elements.via) form.elements.via.value = via;
-    form.dataset.busy = 'true';
-    form.submit();
-  }
-
   function explain(form, error) {
-    if (error && error.name === 'AbortError') return; // replaced by another passkey request
     var text =
       error && error.name === 'NotAllowedError'
         ? 'No passkey was used (it was cancelled, or timed out). You can try again.'
@@ -59,47 +59,71 @@
   forms.forEach(function (form) {
     form.hidden = false;
     var register = form.dataset.passkey === 'register';
+    // One request at a time: a second press while the browser is asking does nothing, and
+    // autofill is not started (or restarted) while a press is being answered.
+    var pressed = false;
+    var submitted = false;
+    var autofilling = false;
+
+    function submitWith(answer, via) {
+      submitted = true;
+      form.elements.response.value = JSON.stringify(answer);
+      if (via && form.elements.via) form.elements.via.value = via;
+      form.submit();
+    }
 
     form.addEventListener('submit', function (event) {
-      if (form.dataset.busy === 'true') return;
       event.preventDefault();
+      if (pressed || submitted) return;
+      pressed = true;
       say(form, register ? 'Follow your browser’s steps to make the passkey…' : 'Follow your browser’s steps to use your passkey…');
       fetchOptions(form)
         .then(function (options) {
+          // Starting this request cancels a waiting autofill request (the library aborts it).
           return register ? W.startRegistration({ optionsJSON: options }) : W.startAuthentication({ optionsJSON: options });
         })
         .then(function (answer) {
           say(form, 'Checking…');
-          submitWith(form, answer, null);
+          submitWith(answer, null);
         })
         .catch(function (error) {
+          pressed = false;
           explain(form, error);
+          startAutofill();
         });
     });
 
     // Passkey autofill (conditional mediation): the browser lists passkeys among the username
     // field's suggestions; choosing one signs in. Waits for the password-manager request on the
     // same page (login.js) to settle, since a browser handles one credential request at a time.
-    if (form.hasAttribute('data-autofill')) {
-      var before = window.quirePasswordRequest || Promise.resolve();
-      before
+    function startAutofill() {
+      if (!form.hasAttribute('data-autofill') || pressed || submitted || autofilling) return;
+      autofilling = true;
+      (window.quirePasswordRequest || Promise.resolve())
         .then(function () {
           return W.browserSupportsWebAuthnAutofill();
         })
         .then(function (supported) {
-          if (!supported || form.dataset.busy === 'true') return;
+          if (!supported || pressed || submitted) return;
           return fetchOptions(form).then(function (options) {
+            if (pressed || submitted) return;
+            form.dataset.autofill = 'waiting';
             return W.startAuthentication({ optionsJSON: options, useBrowserAutofill: true }).then(function (answer) {
-              submitWith(form, answer, 'autofill');
+              submitWith(answer, 'autofill');
             });
           });
         })
         .catch(function (error) {
-          // Cancelled by the button (AbortError) or not possible here: the button still works.
+          // Cancelled by a press of the button (AbortError) or not possible here: the button still works.
           if (error && error.name !== 'AbortError' && error.name !== 'NotAllowedError' && console && console.debug) {
             console.debug('Passkey autofill unavailable:', error.message);
           }
+        })
+        .then(function () {
+          autofilling = false;
+          if (form.dataset.autofill === 'waiting') delete form.dataset.autofill;
         });
     }
+    startAutofill();
   });
 })();

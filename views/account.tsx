@@ -233,7 +233,7 @@ export function AccountPage(props: AccountPageProps) {
 
       <section aria-labelledby="devices-heading">
         <h2 id="devices-heading">Signed-in devices</h2>
-        <table>
+        <table class="devices">
           <thead>
             <tr>
               <th scope="col">Browser</th>
