@@ -33,7 +33,8 @@ const dist = (file) => pathToFileURL(path.join(root, 'dist', 'src', file)).href;
 function serveBare(file) {
   const routes = new Map();
   for (const { path: route, status, headers, body } of JSON.parse(readFileSync(file, 'utf8'))) {
-    routes.set(route, { status, headers, body: Buffer.from(body, 'base64') });
+    const validators = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-type'));
+    routes.set(route, { status, headers, validators, body: Buffer.from(body, 'base64') });
   }
   const server = createServer((req, res) => {
     const route = routes.get(req.url);
@@ -42,15 +43,17 @@ function serveBare(file) {
       return;
     }
     if (req.headers['if-none-match'] === route.headers.etag) {
-      const { 'content-type': _type, ...validators } = route.headers;
-      res.writeHead(304, validators).end();
+      res.writeHead(304, route.validators).end();
       return;
     }
     res.writeHead(route.status, route.headers).end(route.body);
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
 }
 
 // ── The benchmark ──────────────────────────────────────────────────────────────────────────
@@ -89,14 +92,29 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'quire-bench-'));
   const children = [];
   let cleaned = false;
-  const cleanup = () => {
+  // Stops the servers (Quire closes its database on SIGTERM), then removes the temp dir.
+  const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(
+      children
+        .filter((child) => child.exitCode === null && child.signalCode === null)
+        .map(
+          (child) =>
+            new Promise((resolve) => {
+              const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(force);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+    );
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const interrupted = (signal) => {
-    cleanup();
+  const interrupted = async (signal) => {
+    await cleanup();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.on('SIGINT', interrupted);
@@ -105,7 +123,7 @@ async function main() {
   const limit = (opts.rounds * 8 * (opts.duration + 1) + 8 * opts.warmup + 300) * 1000;
   const watchdog = setTimeout(() => {
     console.error(`bench: still running after ${Math.round(limit / 1000)} s; stopping.`);
-    interrupted('SIGTERM');
+    void interrupted('SIGTERM');
   }, limit);
   watchdog.unref();
 
@@ -173,7 +191,7 @@ async function main() {
     report(targets, results, opts);
     await heaviestPage(quire.url, seeded);
   } finally {
-    cleanup();
+    await cleanup();
   }
 }
 
@@ -373,6 +391,8 @@ async function startQuire(dataDir) {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     QUIRE_SECRET: randomBytes(32).toString('base64'),
     QUIRE_LOG_REQUESTS: '0',
+    // For profiling the server under load, e.g. BENCH_QUIRE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    NODE_OPTIONS: process.env.BENCH_QUIRE_NODE_OPTIONS ?? '',
   };
   const started = await startChild(process.execPath, [path.join(root, 'dist', 'src', 'server.js')], env, /Quire is listening on http:\/\/[^:]+:(\d+)/);
   return started;

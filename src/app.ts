@@ -12,6 +12,7 @@ import { sessionCookieName, validateSession } from './auth/session.js';
 import { Assets } from './lib/assets.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { chrome, renderPage, setSessionCookie } from './lib/http.js';
+import { PageCache } from './lib/page-cache.js';
 import { SECRET_PATHS, logRequest, logError } from './lib/log.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
@@ -31,12 +32,14 @@ export interface AppOptions {
   config: Config;
   clock?: Clock;
   assets?: Assets;
+  /** Pass one to share it with the server's fast path (see lib/page-cache.ts); tests get their own. */
+  pageCache?: PageCache;
 }
 
 /** Default request body limit; routes that take uploads raise it for themselves. */
 const BODY_LIMIT = 1024 * 1024;
 
-export function createApp({ db, config, clock = systemClock, assets = new Assets(config.staticDir) }: AppOptions): Hono<AppEnv> {
+export function createApp({ db, config, clock = systemClock, assets = new Assets(config.staticDir), pageCache = new PageCache() }: AppOptions): Hono<AppEnv> {
   const deps: Deps = {
     db,
     config,
@@ -48,6 +51,7 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
       enrolByIp: new TokenBucket(clock, 10, 6_000),
       signInFailures: new FailureDelay(clock),
     },
+    pageCache,
   };
   const app = new Hono<AppEnv>();
 
@@ -58,6 +62,8 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
     c.set('user', null);
     c.set('session', null);
     await next();
+    // The final headers of a cached public page, so the server can send them again without the app.
+    pageCache.recordHeaders(c.req.raw, c.res);
     if (config.logRequests) logRequest(c.req.method, c.req.path, c.res.status, performance.now() - started);
   });
 

@@ -5,6 +5,7 @@ import type { Db } from './db/database.js';
 import type { Session } from './db/sessions.js';
 import type { User } from './db/users.js';
 import type { FailureDelay, TokenBucket } from './auth/rate-limit.js';
+import type { PageCache } from './lib/page-cache.js';
 
 export interface Throttles {
   /** Per-IP bucket for sign-in attempts. */
@@ -22,6 +23,8 @@ export interface Deps {
   clock: Clock;
   assets: Assets;
   throttles: Throttles;
+  /** Rendered public pages and feeds; server.ts also answers from it in front of the app. */
+  pageCache: PageCache;
 }
 
 export interface AppEnv {

@@ -9,6 +9,7 @@ import { revokePendingSetupInvites } from './db/invites.js';
 import { countUsers } from './db/users.js';
 import { systemClock } from './lib/clock.js';
 import { logError, logInfo } from './lib/log.js';
+import { createServerWithPageCache, PageCache } from './lib/page-cache.js';
 import { startBackgroundJobs } from './jobs.js';
 
 function main(): void {
@@ -25,7 +26,8 @@ function main(): void {
   }
   const { config, db } = booted;
   const clock = systemClock;
-  const app = createApp({ db, config, clock });
+  const pageCache = new PageCache();
+  const app = createApp({ db, config, clock, pageCache });
 
   // First run: nobody can sign in yet, so print a one-time link that creates the first owner.
   if (countUsers(db) === 0) {
@@ -35,9 +37,13 @@ function main(): void {
   }
 
   const stopJobs = startBackgroundJobs({ db, clock });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logInfo(`Quire is listening on http://${info.address}:${info.port} (public address ${config.publicUrl})`);
-  }) as Server;
+  const server = serve(
+    // Public pages already rendered are sent from memory before the app sees the request.
+    { fetch: app.fetch, port: config.port, hostname: config.host, createServer: createServerWithPageCache(pageCache, db, config) },
+    (info) => {
+      logInfo(`Quire is listening on http://${info.address}:${info.port} (public address ${config.publicUrl})`);
+    },
+  ) as Server;
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(
       error.code === 'EADDRINUSE'

@@ -20,7 +20,7 @@ import {
 } from '../db/posts.js';
 import { getSettings, type BlogSettings } from '../db/settings.js';
 import { excerptOf } from '../lib/excerpt.js';
-import { cachePublic, FEED_CACHE_CONTROL, PageCache } from '../lib/page-cache.js';
+import { cachePublic, FEED_CACHE_CONTROL } from '../lib/page-cache.js';
 
 const FEED_SIZE = 20;
 
@@ -45,7 +45,7 @@ interface FeedScope {
 
 export function feedRoutes() {
   const app = new Hono<AppEnv>();
-  const cached = cachePublic(new PageCache(), FEED_CACHE_CONTROL);
+  const cached = cachePublic(FEED_CACHE_CONTROL);
 
   for (const { file, format, contentType } of FORMATS) {
     app.get(`/${file}`, cached, (c) => {

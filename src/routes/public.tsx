@@ -17,7 +17,7 @@ import {
 } from '../db/posts.js';
 import { getSettings } from '../db/settings.js';
 import { chrome, renderPage } from '../lib/http.js';
-import { cachePublic, PageCache, PAGE_CACHE_CONTROL } from '../lib/page-cache.js';
+import { cachePublic, PAGE_CACHE_CONTROL } from '../lib/page-cache.js';
 import { AboutPage } from '../../views/public/about.js';
 import { ArchivePage, YearPage } from '../../views/public/archive.js';
 import { HomePage } from '../../views/public/home.js';
@@ -36,7 +36,7 @@ const MAX_QUERY = 200;
  */
 export function publicRoutes() {
   const app = new Hono<AppEnv>();
-  const cached = cachePublic(new PageCache(), PAGE_CACHE_CONTROL);
+  const cached = cachePublic(PAGE_CACHE_CONTROL);
 
   app.get('/', cached, (c) => {
     const { db, config } = c.var.deps;
