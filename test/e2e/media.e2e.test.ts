@@ -24,6 +24,32 @@ function pasteFile(base64: string, name: string, type: string): string {
   })()`;
 }
 
+/** Drops a file made in the page at the end of the editor's first line, as dragging it from the desktop would. */
+function dropFile(base64: string, name: string, type: string): string {
+  return `(() => {
+    const binary = atob(${JSON.stringify(base64)});
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], ${JSON.stringify(name)}, { type: ${JSON.stringify(type)} }));
+    const box = document.querySelector('.ql-editor > p').getBoundingClientRect();
+    const at = { clientX: box.right - 2, clientY: box.top + box.height / 2 };
+    return document.querySelector('.ql-editor').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, ...at }));
+  })()`;
+}
+
+/** Pastes HTML, as copying from a web page or a word processor does. */
+function pasteHtml(html: string): string {
+  return `(() => {
+    const data = new DataTransfer();
+    data.setData('text/html', ${JSON.stringify(html)});
+    data.setData('text/plain', 'pasted');
+    const editor = document.querySelector('.ql-editor');
+    editor.focus();
+    return editor.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  })()`;
+}
+
 describeBrowser('pictures in the editor, in a real browser', () => {
   let browser: Browser;
   let quire: Awaited<ReturnType<typeof startQuire>>;
@@ -95,7 +121,7 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('uploads a picture chosen with the toolbar button, and says plainly when a file is refused', async () => {
+  it('uploads a picture chosen with the toolbar button, dropped, or embedded in pasted HTML, and says plainly when a file is refused', async () => {
     await page.click('.ql-editor');
     await page.keyboard.press('Control+End');
     const chooser = page.waitForEvent('filechooser');
@@ -108,6 +134,25 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     await expect.poll(() => page.locator('.ql-editor img').count()).toBe(2);
     expect(await page.locator('.ql-editor img').nth(1).getAttribute('alt')).toBe('');
 
+    // Dropped from the desktop: uploaded the same way.
+    await page.evaluate(dropFile((await makeImage('webp', 500, 500)).toString('base64'), 'drop.webp', 'image/webp'));
+    await dialog.waitFor();
+    await dialog.getByLabel('Description').fill('A dropped square');
+    await dialog.getByLabel('Description').press('Enter');
+    await expect.poll(() => page.locator('.ql-editor img').count()).toBe(3);
+    expect(await page.locator('.ql-editor img[alt="A dropped square"]').getAttribute('src')).toMatch(/^\/media\/[0-9a-f]{32}\.webp$/);
+
+    // Pasted HTML with an embedded picture (as some apps copy): uploaded too, never kept as data:.
+    const gif = (await makeImage('gif', 120, 80)).toString('base64');
+    await page.click('.ql-editor');
+    await page.keyboard.press('Control+End');
+    await page.evaluate(pasteHtml(`<p>From a document:</p><img src="data:image/gif;base64,${gif}" alt="">`));
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'No description' }).click();
+    await expect.poll(() => page.locator('.ql-editor img').count()).toBe(4);
+    expect(await page.locator('.ql-editor img[src^="data:"]').count()).toBe(0);
+    expect(await page.locator('.ql-editor img[src$=".gif"]').count()).toBe(1);
+
     // A text file renamed to .jpg: refused by the server for what its bytes are, and nothing inserted.
     await page.evaluate(pasteFile(TEXT_AS_JPEG.toString('base64'), 'holiday.jpg', 'image/jpeg'));
     const error = page.getByRole('alert').filter({ hasText: 'holiday.jpg' });
@@ -116,9 +161,11 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     await page.screenshot({ path: screenshotPath('editor-upload-error-desktop.png') });
     await page.getByRole('button', { name: 'OK' }).click();
     await error.waitFor({ state: 'hidden' });
-    expect(await page.locator('.ql-editor img').count()).toBe(2);
+    expect(await page.locator('.ql-editor img').count()).toBe(4);
     await expect.poll(status, { timeout: 10_000 }).toMatch(/^Saved \d/);
-    expect(mediaFiles()).toHaveLength(3);
+    expect(getPost(quire.db, postId)!.html).not.toContain('data:');
+    // JPEG (2 sizes), PNG, WebP, GIF.
+    expect(mediaFiles()).toHaveLength(5);
   });
 
   it('publishes: the public page has the picture at an absolute URL with width and height, and so does the feed', async () => {
@@ -131,7 +178,7 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     const readerPage = await reader.newPage();
     const response = await readerPage.goto(`${quire.url}/posts/${post.slug}`);
     expect(response!.status()).toBe(200);
-    const img = readerPage.locator('article img').first();
+    const img = readerPage.locator('article img[alt="Ice on the lake, with reeds along the shore"]');
     expect(await img.getAttribute('src')).toMatch(new RegExp(`^${quire.url}/media/[0-9a-f]{32}\\.jpg$`));
     expect(await img.getAttribute('alt')).toBe('Ice on the lake, with reeds along the shore');
     expect([await img.getAttribute('width'), await img.getAttribute('height')]).toEqual(['1600', '1067']);
