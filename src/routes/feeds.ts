@@ -50,7 +50,9 @@ export function feedRoutes() {
   for (const { file, format, contentType } of FORMATS) {
     app.get(`/${file}`, cached, (c) => {
       const settings = getSettings(c.var.deps.db);
-      const scope = { title: settings.title, description: settings.description, pagePath: '/', feedBase: '', filter: {} };
+      // RSS requires a channel description: a blank one in the settings gets a sentence.
+      const description = settings.description || `The latest posts on ${settings.title}.`;
+      const scope = { title: settings.title, description, pagePath: '/', feedBase: '', filter: {} };
       return c.body(renderFeed(c, format, scope, settings), 200, { 'Content-Type': contentType });
     });
 

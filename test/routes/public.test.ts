@@ -397,6 +397,53 @@ describe('what every public page carries', () => {
   });
 });
 
+describe('settings readers see', () => {
+  it('never leaves a page or a feed without a description when the owner blanks it', async () => {
+    const { ctx } = blog();
+    saveSettings(ctx.db, { ...DEFAULT_SETTINGS, title: 'Field Notes', description: '' });
+    for (const path of ['/', '/about', '/archive']) {
+      const head = (await page(ctx, path)).html.split('</head>')[0]!;
+      expect(head, path).toMatch(/<meta name="description" content="[^"]+"\/>/);
+      expect(head, path).toMatch(/<meta property="og:description" content="[^"]+"\/>/);
+    }
+    expect((await page(ctx, '/')).html).toContain('<meta name="description" content="The latest posts on Field Notes."/>');
+    // The about page shows no empty paragraph where the description would be.
+    expect(mainOf((await page(ctx, '/about')).html)).not.toContain('<p></p>');
+    const rss = await (await ctx.client.get('/feed.xml')).text();
+    expect(rss).toContain('<description>The latest posts on Field Notes.</description>');
+  });
+});
+
+describe('the stylesheet', () => {
+  it('is one small file under a hashed URL, cached for good', async () => {
+    const { ctx } = blog();
+    const { html } = await page(ctx, '/posts/compilers-for-everyone');
+    const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(sheets).toHaveLength(1);
+    expect(sheets[0]).toMatch(/^\/static\/app\.[0-9a-f]{12}\.css$/);
+    const css = await ctx.client.get(sheets[0]!);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(css.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const body = await css.text();
+    expect(body.length).toBeLessThan(20_000);
+    expect(body).toContain('prefers-color-scheme: dark');
+    // Nothing in it reaches beyond this blog (fonts, images, imports).
+    expect(body).not.toMatch(/@import|url\(\s*['"]?(https?:)?\/\//);
+    expect((await ctx.client.get(sheets[0]!, { 'if-none-match': css.headers.get('etag')! })).status).toBe(304);
+  });
+});
+
+describe('the footer', () => {
+  it('offers writers a way in on every public page, which are the same for everyone', async () => {
+    const { ctx } = blog();
+    for (const path of PUBLIC_PAGES) {
+      const { html } = await page(ctx, path);
+      expect(html.slice(html.indexOf('<footer class="site-footer">')), path).toContain('<a href="/write">Writers’ sign-in</a>');
+    }
+  });
+});
+
 describe('conditional GET and the page cache', () => {
   it('sends ETag, Last-Modified and a shared Cache-Control, and answers 304', async () => {
     const { ctx } = blog();

@@ -18,7 +18,7 @@ export function AboutPage({ chrome, publicUrl, description, about, authors }: Ab
     .map((p) => p.trim())
     .filter((p) => p !== '');
   return (
-    <PublicFrame chrome={chrome} publicUrl={publicUrl} meta={{ title: `About ${chrome.siteTitle}`, description, path: '/about' }}>
+    <PublicFrame chrome={chrome} publicUrl={publicUrl} meta={{ title: `About ${chrome.siteTitle}`, description: description || `About ${chrome.siteTitle} and its writers.`, path: '/about' }}>
       <h1>About {chrome.siteTitle}</h1>
       {paragraphs.length > 0 ? (
         paragraphs.map((paragraph) => (
@@ -31,9 +31,9 @@ export function AboutPage({ chrome, publicUrl, description, about, authors }: Ab
             ))}
           </p>
         ))
-      ) : (
+      ) : description ? (
         <p>{description}</p>
-      )}
+      ) : null}
       {authors.length > 0 ? (
         <section aria-labelledby="writers">
           <h2 id="writers">Writers</h2>

@@ -46,13 +46,15 @@ export function absolute(publicUrl: string, path: string): string {
  */
 export function PublicFrame({ chrome, publicUrl, meta, children }: PublicFrameProps) {
   const url = absolute(publicUrl, meta.path);
+  // An owner may leave the blog's description blank; search engines and link previews still get a sentence.
+  const description = meta.description.trim() || `${meta.title} on ${chrome.siteTitle}.`;
   const feeds: FeedLink[] = [...(meta.feeds ?? []), { title: chrome.siteTitle, base: '' }];
   const head = (
     <>
       <meta property="og:site_name" content={chrome.siteTitle} />
       <meta property="og:type" content={meta.type ?? 'website'} />
       <meta property="og:title" content={meta.title} />
-      <meta property="og:description" content={meta.description} />
+      <meta property="og:description" content={description} />
       <meta property="og:url" content={url} />
       <meta property="og:locale" content={chrome.language.replace('-', '_')} />
       {meta.article ? (
@@ -67,7 +69,7 @@ export function PublicFrame({ chrome, publicUrl, meta, children }: PublicFramePr
       ) : null}
       <meta name="twitter:card" content="summary" />
       <meta name="twitter:title" content={meta.title} />
-      <meta name="twitter:description" content={meta.description} />
+      <meta name="twitter:description" content={description} />
       {feeds.flatMap((feed) =>
         FEED_FORMATS.map((format) => (
           <link rel="alternate" type={format.type} title={`${feed.title} (${format.label})`} href={absolute(publicUrl, `${feed.base}/${format.file}`)} />
@@ -79,7 +81,7 @@ export function PublicFrame({ chrome, publicUrl, meta, children }: PublicFramePr
     <Layout
       chrome={chrome}
       title={meta.title}
-      meta={{ description: meta.description, canonical: url, extra: head, noindex: meta.noindex }}
+      meta={{ description, canonical: url, extra: head, noindex: meta.noindex }}
       nav={<SiteNav />}
       footer={<SiteFooter />}
     >
@@ -111,6 +113,10 @@ function SiteFooter() {
           </li>
           <li>
             <a href="/search">Search</a>
+          </li>
+          <li>
+            {/* Public pages are the same for everyone (cached), so a writer's way back in is always here. */}
+            <a href="/write">Writers’ sign-in</a>
           </li>
         </ul>
         <p>

@@ -19,7 +19,7 @@ export function HomePage({ chrome, publicUrl, description, posts, pagination }: 
       publicUrl={publicUrl}
       meta={{
         title: first ? chrome.siteTitle : `Older posts, page ${pagination.page}`,
-        description,
+        description: description || `The latest posts on ${chrome.siteTitle}.`,
         path: pagination.href(pagination.page),
       }}
     >
