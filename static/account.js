@@ -1,5 +1,19 @@
-// Recovery codes page: copy, download and print buttons. The codes are on the page either way;
-// these only save typing. Nothing is sent anywhere.
+// Account pages. Times are written in UTC by the server; here they are shown in the writer's
+// own time zone. On the recovery codes page: copy, download and print buttons. The codes are on
+// the page either way; these only save typing. Nothing is sent anywhere.
+(function () {
+  'use strict';
+  if (window.Intl && Intl.DateTimeFormat) {
+    var local = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+    document.querySelectorAll('time[data-local]').forEach(function (time) {
+      var when = new Date(time.getAttribute('datetime'));
+      if (isNaN(when.getTime())) return;
+      time.title = time.textContent;
+      time.textContent = local.format(when);
+    });
+  }
+})();
+
 (function () {
   'use strict';
   var list = document.getElementById('recovery-codes');

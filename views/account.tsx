@@ -28,6 +28,9 @@ export interface AccountPageProps {
 export function AccountPage(props: AccountPageProps) {
   const { chrome, user, totp, passkeys, recoveryCodesLeft } = props;
   const secondFactor = totp || passkeys.length > 0;
+  // This device first, then the others by when they were last active.
+  const sessions = [...props.sessions].sort((a, b) => Number(b.id === props.currentSessionId) - Number(a.id === props.currentSessionId));
+  const otherSessions = sessions.length - 1;
   return (
     <Layout
       chrome={chrome}
@@ -65,112 +68,124 @@ export function AccountPage(props: AccountPageProps) {
         </Notice>
       ) : null}
 
-      <section aria-labelledby="profile-heading">
-        <h2 id="profile-heading">Profile</h2>
-        <dl class="facts">
-          <dt>Name on your posts</dt>
-          <dd>{user.displayName}</dd>
-          <dt>Username</dt>
-          <dd>
-            <code>{user.username}</code>
-          </dd>
-          <dt>Role</dt>
-          <dd>{user.role === 'owner' ? 'Owner: writes, invites people and changes settings' : 'Writer'}</dd>
-          <dt>Joined</dt>
-          <dd>{formatDateTime(user.createdAt)}</dd>
-        </dl>
-      </section>
+      <dl class="facts" aria-label="Your profile">
+        <dt>Name on your posts</dt>
+        <dd>{user.displayName}</dd>
+        <dt>Username</dt>
+        <dd>
+          <code>{user.username}</code>
+        </dd>
+        <dt>Role</dt>
+        <dd>{user.role === 'owner' ? 'Owner: writes, invites people and changes settings' : 'Writer'}</dd>
+        <dt>Joined</dt>
+        <dd>
+          <LocalTime ms={user.createdAt} />
+        </dd>
+      </dl>
 
       <section aria-labelledby="methods-heading">
         <h2 id="methods-heading">How you sign in</h2>
         {!props.recentlySignedIn ? (
           <p class="muted small">
-            Changes here need a recent sign-in: Quire will ask you to confirm it is you first. This protects your account if
-            someone else uses this browser.
+            You signed in more than 10 minutes ago, so before any change here Quire asks you to confirm it is you. That way
+            nobody else using this browser can change how you sign in.
           </p>
         ) : null}
 
-        <h3>Password</h3>
-        <p>
-          Quire made your password and your browser keeps it.
-          {secondFactor ? ' Because you have a second factor, signing in with it also asks for that.' : ''}
-        </p>
-        <form method="post" action="/account/password" data-confirm="Make a new password? Your old one stops working and your other devices are signed out.">
-          <button type="submit" class="secondary">
-            Make a new password
-          </button>
-        </form>
+        <div class="card" id="password">
+          <h3>Password</h3>
+          <p>
+            Quire made your password and your browser keeps it.
+            {secondFactor ? ' Because you also use an authenticator app or a passkey, the password alone is not enough to sign in.' : ''}
+          </p>
+          <form
+            method="post"
+            action="/account/password"
+            data-confirm="Make a new password? Your old one stops working and your other devices are signed out."
+          >
+            <button type="submit" class="secondary">
+              Make a new password
+            </button>
+          </form>
+        </div>
 
-        <h3>Authenticator app</h3>
-        {totp ? (
-          <>
-            <p>
-              <strong>On.</strong> After your password, Quire asks for the 6-digit code from your authenticator app.
-            </p>
-            <p>
-              <a href="/account/totp/disable">Turn off the authenticator app</a>
-            </p>
-          </>
-        ) : (
-          <>
-            <p>
-              Off. An app on your phone (such as Google Authenticator, Aegis or 1Password) can show a new code every 30
-              seconds, which Quire then asks for after your password.
-            </p>
-            <form method="post" action="/account/totp/start">
-              <button type="submit" class="secondary">
-                Set up an authenticator app
-              </button>
-            </form>
-          </>
-        )}
+        <div class="card" id="authenticator">
+          <h3>
+            Authenticator app <OnOff on={totp} />
+          </h3>
+          {totp ? (
+            <>
+              <p>After your password, Quire asks for the 6-digit code from your authenticator app.</p>
+              <p>
+                <a href="/account/totp/disable">Turn off the authenticator app</a>
+              </p>
+            </>
+          ) : (
+            <>
+              <p>
+                An app on your phone (such as Google Authenticator, Aegis or 1Password) shows a new 6-digit code every 30
+                seconds. Once it is set up, Quire asks for that code after your password, so a stolen password alone cannot
+                open your account.
+              </p>
+              <form method="post" action="/account/totp/start">
+                <button type="submit" class="secondary">
+                  Set up an authenticator app
+                </button>
+              </form>
+            </>
+          )}
+        </div>
 
-        <h3>Passkeys</h3>
-        <p>
-          A passkey lets you sign in with your fingerprint, face or device PIN instead of typing anything. It counts as both
-          steps of signing in.
-        </p>
-        {passkeys.length > 0 ? (
-          <table class="passkeys">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Added</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+        <div class="card" id="passkeys">
+          <h3>
+            Passkeys <span class="badge">{passkeys.length === 0 ? 'None' : passkeys.length === 1 ? '1 passkey' : `${passkeys.length} passkeys`}</span>
+          </h3>
+          <p>
+            A passkey signs you in with your fingerprint, face or the PIN of your device, without typing anything. It counts
+            as both steps of signing in.
+          </p>
+          {passkeys.length > 0 ? (
+            <ul class="items passkeys">
               {passkeys.map((passkey) => {
                 const renaming = props.rename?.passkeyId === passkey.id ? props.rename : undefined;
                 const errorId = `passkey-${passkey.id}-error`;
                 return (
-                  <tr>
-                    <td>
-                      <form method="post" action={`/account/passkeys/${passkey.id}/rename`} class="inline-form">
-                        <label for={`passkey-${passkey.id}-name`} class="visually-hidden">
-                          Name of this passkey
-                        </label>
-                        <input
-                          id={`passkey-${passkey.id}-name`}
-                          name="name"
-                          type="text"
-                          value={renaming?.value ?? passkey.name}
-                          maxlength={200}
-                          aria-invalid={renaming ? 'true' : undefined}
-                          aria-describedby={renaming ? errorId : undefined}
-                        />
-                        <button type="submit" class="link">
-                          Rename
-                        </button>
-                        <FieldError id={errorId} message={renaming?.error} />
-                      </form>
-                    </td>
-                    <td>{formatDateTime(passkey.createdAt)}</td>
-                    <td>{passkey.lastUsedAt ? formatDateTime(passkey.lastUsedAt) : 'Never'}</td>
-                    <td>
+                  <li>
+                    <div class="item-text">
+                      <strong>{passkey.name}</strong>
+                      <span class="muted small">
+                        Added <LocalTime ms={passkey.createdAt} /> ·{' '}
+                        {passkey.lastUsedAt ? (
+                          <>
+                            last used <LocalTime ms={passkey.lastUsedAt} />
+                          </>
+                        ) : (
+                          'not used yet'
+                        )}
+                      </span>
+                    </div>
+                    <div class="item-actions">
+                      <details class="rename" open={renaming !== undefined}>
+                        <summary>Rename</summary>
+                        <form method="post" action={`/account/passkeys/${passkey.id}/rename`} class="inline-form">
+                          <label for={`passkey-${passkey.id}-name`} class="visually-hidden">
+                            New name for this passkey
+                          </label>
+                          <input
+                            id={`passkey-${passkey.id}-name`}
+                            name="name"
+                            type="text"
+                            value={renaming?.value ?? passkey.name}
+                            maxlength={200}
+                            aria-invalid={renaming ? 'true' : undefined}
+                            aria-describedby={renaming ? errorId : undefined}
+                          />
+                          <button type="submit" class="secondary">
+                            Save name
+                          </button>
+                          <FieldError id={errorId} message={renaming?.error} />
+                        </form>
+                      </details>
                       <form
                         method="post"
                         action={`/account/passkeys/${passkey.id}/delete`}
@@ -181,98 +196,95 @@ export function AccountPage(props: AccountPageProps) {
                           Remove
                         </button>
                       </form>
-                    </td>
-                  </tr>
+                    </div>
+                  </li>
                 );
               })}
-            </tbody>
-          </table>
-        ) : (
-          <p class="muted">No passkeys yet.</p>
-        )}
-        <form method="post" action="/account/passkeys" id="passkey-register" data-passkey="register" data-options="/account/passkeys/options" hidden>
-          <input type="hidden" name="response" />
-          <label for="passkey-name">Name for the new passkey (optional)</label>
-          <div class="inline-form">
-            <input id="passkey-name" name="name" type="text" maxlength={60} placeholder="e.g. My laptop" />
-            <button type="submit" class="secondary">
-              Add a passkey
-            </button>
-          </div>
-          <p class="muted small" data-passkey-status role="status" aria-live="polite"></p>
-        </form>
-        <p class="muted small" data-passkey-unsupported>
-          This browser cannot make passkeys (or JavaScript is off). Try a current Chrome, Edge, Safari or Firefox.
-        </p>
-
-        <h3>Recovery codes</h3>
-        {recoveryCodesLeft > 0 || secondFactor ? (
-          <>
-            <p>
-              You have <strong id="recovery-codes-left">{recoveryCodesLeft}</strong> unused recovery code
-              {recoveryCodesLeft === 1 ? '' : 's'}. Each one works once, instead of your authenticator app or passkey, if you
-              lose it.
-            </p>
-            <form
-              method="post"
-              action="/account/recovery-codes"
-              data-confirm={recoveryCodesLeft > 0 ? 'Make a new set of recovery codes? The ones you have now stop working.' : undefined}
-            >
+            </ul>
+          ) : (
+            <p class="muted">No passkeys yet.</p>
+          )}
+          <form method="post" action="/account/passkeys" id="passkey-register" data-passkey="register" data-options="/account/passkeys/options" hidden>
+            <input type="hidden" name="response" />
+            <label for="passkey-name">Name for the new passkey (optional)</label>
+            <div class="inline-form add-passkey">
+              <input id="passkey-name" name="name" type="text" maxlength={60} placeholder="e.g. My laptop" />
               <button type="submit" class="secondary">
-                Make new recovery codes
+                Add a passkey
               </button>
-            </form>
-          </>
-        ) : (
-          <p class="muted">Quire makes recovery codes for you when you turn on an authenticator app or add a passkey.</p>
-        )}
+            </div>
+            <p class="muted small" data-passkey-status role="status" aria-live="polite"></p>
+          </form>
+          <p class="muted small" data-passkey-unsupported>
+            This browser cannot make passkeys (or JavaScript is off). Try a current Chrome, Edge, Safari or Firefox.
+          </p>
+        </div>
+
+        <div class="card" id="recovery">
+          <h3>
+            Recovery codes {recoveryCodesLeft > 0 || secondFactor ? <span class="badge">{recoveryCodesLeft} left</span> : null}
+          </h3>
+          {recoveryCodesLeft > 0 || secondFactor ? (
+            <>
+              <p>
+                You have <strong id="recovery-codes-left">{recoveryCodesLeft}</strong> unused recovery code
+                {recoveryCodesLeft === 1 ? '' : 's'}. If you lose your phone or passkey, each code lets you in once instead.
+              </p>
+              <form
+                method="post"
+                action="/account/recovery-codes"
+                data-confirm={recoveryCodesLeft > 0 ? 'Make a new set of recovery codes? The ones you have now stop working.' : undefined}
+              >
+                <button type="submit" class="secondary">
+                  Make new recovery codes
+                </button>
+              </form>
+            </>
+          ) : (
+            <p class="muted">Quire makes recovery codes for you when you set up an authenticator app or add a passkey.</p>
+          )}
+        </div>
         <p class="muted small">
           Lost everything? An owner of this blog can give you a recovery link after checking it is really you.
         </p>
       </section>
 
       <section aria-labelledby="devices-heading">
-        <h2 id="devices-heading">Signed-in devices</h2>
-        <table class="devices">
-          <thead>
-            <tr>
-              <th scope="col">Browser</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span class="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sessions.map((session) => (
-              <tr>
-                <td>
-                  {session.browser || 'Unknown browser'}
-                  {session.id === props.currentSessionId ? <strong> (this device)</strong> : null}
-                </td>
-                <td>{formatDateTime(session.createdAt)}</td>
-                <td>{formatDateTime(session.lastSeenAt)}</td>
-                <td>
-                  {session.id === props.currentSessionId ? (
+        <h2 id="devices-heading">Where you are signed in</h2>
+        <ul class="items devices">
+          {sessions.map((session) => {
+            const current = session.id === props.currentSessionId;
+            return (
+              <li>
+                <div class="item-text">
+                  <strong>
+                    {session.browser || 'Unknown browser'}
+                    {current ? <span class="badge badge-here">This device</span> : null}
+                  </strong>
+                  <span class="muted small">
+                    Signed in <LocalTime ms={session.createdAt} /> · last active <LocalTime ms={session.lastSeenAt} />
+                  </span>
+                </div>
+                <div class="item-actions">
+                  {current ? (
                     <form method="post" action="/logout" data-signout class="inline">
-                      <button type="submit" class="link">
+                      <button type="submit" class="secondary">
                         Sign out
                       </button>
                     </form>
                   ) : (
                     <form method="post" action={`/account/sessions/${session.id}/end`} class="inline">
-                      <button type="submit" class="link danger">
+                      <button type="submit" class="secondary danger">
                         Sign out
                       </button>
                     </form>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {props.sessions.length > 1 ? (
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+        {otherSessions > 0 ? (
           <form method="post" action="/account/sessions/end-others">
             <button type="submit" class="secondary">
               Sign out everywhere else
@@ -283,39 +295,34 @@ export function AccountPage(props: AccountPageProps) {
 
       <section aria-labelledby="activity-heading">
         <h2 id="activity-heading">Recent security activity</h2>
+        <p class="muted small">If you see something you did not do, make a new password and sign out everywhere else.</p>
         {props.events.length === 0 ? (
           <p class="muted">Nothing yet.</p>
         ) : (
-          <table class="events">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Browser</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.events.map((event) => (
-                <tr data-event={event.type}>
-                  <td>{formatDateTime(event.createdAt)}</td>
-                  <td>
+          <ol class="items events">
+            {props.events.map((event) => (
+              <li data-event={event.type}>
+                <div class="item-text">
+                  <span>
                     {EVENT_LABELS[event.type] ?? event.type}
                     {event.detail ? <span class="muted"> ({event.detail})</span> : null}
-                  </td>
-                  <td>{event.browser}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </span>
+                  <span class="muted small">
+                    <LocalTime ms={event.createdAt} />
+                    {event.browser ? ` · ${event.browser}` : ''}
+                  </span>
+                </div>
+              </li>
+            ))}
+          </ol>
         )}
-        <p class="muted small">If you see something you did not do, make a new password and sign out everywhere else.</p>
       </section>
 
       <section aria-labelledby="leaving-heading">
-        <h2 id="leaving-heading">Your writing and leaving</h2>
+        <h2 id="leaving-heading">Your writing, and leaving</h2>
         <p>
           Download everything you wrote ({props.postCount} post{props.postCount === 1 ? '' : 's'}, with every saved version) as
-          one zip file, in Markdown and HTML.
+          one zip file: each post as Markdown and as a web page, with its details.
         </p>
         <p>
           <a href="/account/export" class="button-link" download>
@@ -323,10 +330,26 @@ export function AccountPage(props: AccountPageProps) {
           </a>
         </p>
         <p>
-          <a href="/account/delete">Delete my account…</a>
+          <a href="/account/delete" class="danger">
+            Delete my account…
+          </a>
         </p>
       </section>
     </Layout>
+  );
+}
+
+/** "On" or "Off" next to a heading, in words (not only colour). */
+function OnOff({ on }: { on: boolean }) {
+  return <span class={on ? 'badge badge-on' : 'badge'}>{on ? 'On' : 'Off'}</span>;
+}
+
+/** A time in UTC, which account.js rewrites into the reader's own time zone. */
+function LocalTime({ ms }: { ms: number }) {
+  return (
+    <time datetime={new Date(ms).toISOString()} data-local>
+      {formatDateTime(ms)}
+    </time>
   );
 }
 

@@ -44,7 +44,7 @@ describe('registering passkeys', () => {
     expect(countUnusedRecoveryCodes(ctx.db, user.id)).toBe(10);
     const page = await (await client.get('/account')).text();
     expect(page).toContain('value="My laptop"');
-    expect(page).toContain('Never');
+    expect(page).toContain('not used yet');
     expect(eventsOf(ctx, user.id).map((e) => e.type)).toEqual(expect.arrayContaining(['passkey-added', 'recovery-codes-created']));
 
     const next = await (await client.postJson('/account/passkeys/options', {})).json();

@@ -27,7 +27,7 @@ describe('the account page', () => {
     expect(html).toContain('Authenticator app');
     expect(html).toContain('No passkeys yet');
     // Two browsers are signed in: this one and the other one, which can be signed out from here.
-    expect(html.match(/\(this device\)/g)).toHaveLength(1);
+    expect(html.match(/>This device</g)).toHaveLength(1);
     expect(otherSessionIds(html)).toHaveLength(1);
     expect(html).toContain('Sign out everywhere else');
 
@@ -104,7 +104,7 @@ describe('the recent-sign-in rule', () => {
     expect(ctx.db.prepare("SELECT count(*) FROM security_events WHERE type = 'password-renewed'").pluck().get()).toBe(0);
 
     const account = await (await client.get('/account')).text();
-    expect(account).toContain('Changes here need a recent sign-in');
+    expect(account).toContain('Quire asks you to confirm it is you');
   });
 
   it('confirms with the password, naming a wrong one, and goes back where it was going', async () => {
@@ -223,7 +223,7 @@ describe('the authenticator app (TOTP)', () => {
     for (const action of ['data-codes-copy', 'data-codes-download', 'data-codes-print']) expect(codesPage).toContain(action);
     expect(countUnusedRecoveryCodes(ctx.db, user.id)).toBe(10);
     expect(eventsOf(ctx, user.id).map((e) => e.type)).toEqual(expect.arrayContaining(['totp-enabled', 'recovery-codes-created']));
-    expect(await (await client.get('/account')).text()).toContain('<strong>On.</strong>');
+    expect(await (await client.get('/account')).text()).toContain('<span class="badge badge-on">On</span>');
     // The setup page is gone once it is on.
     expect((await client.get('/account/totp/setup')).headers.get('location')).toBe('/account');
   });
