@@ -348,6 +348,7 @@
   /** Pictures waiting for their description, asked one at a time. */
   var altQueue = [];
   var altCurrent = null;
+  var uploadChain = Promise.resolve();
 
   function showUploadError(message) {
     uploadErrorText.textContent = message;
@@ -399,7 +400,7 @@
     var row = document.createElement('p');
     row.className = 'upload';
     var label = document.createElement('span');
-    label.textContent = 'Uploading ' + name + ' (' + sizeText(file.size) + ')…';
+    label.textContent = 'Waiting to upload ' + name + ' (' + sizeText(file.size) + ')…';
     var bar = document.createElement('progress');
     bar.max = 1;
     bar.value = 0;
@@ -408,17 +409,31 @@
     row.appendChild(bar);
     uploadsEl.appendChild(row);
 
-    function done() {
-      pending.splice(pending.indexOf(job), 1);
-      row.remove();
-    }
+    // One upload at a time: ten photos dropped at once arrive one after another, each with its own bar.
+    uploadChain = uploadChain.then(function () {
+      return new Promise(function (resolve) {
+        label.textContent = 'Uploading ' + name + ' (' + sizeText(file.size) + ')…';
+        var progress = function (fraction) {
+          bar.value = fraction;
+          // Sent: the server is now making the web sizes, which takes a moment for a big photo.
+          if (fraction >= 1) label.textContent = 'Preparing ' + name + '…';
+        };
+        send(file, name, job, progress, function () {
+          pending.splice(pending.indexOf(job), 1);
+          row.remove();
+          resolve();
+        });
+      });
+    });
+  }
 
+  function send(file, name, job, progress, done) {
     var xhr = new window.XMLHttpRequest();
     xhr.open('POST', '/api/media');
     xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.responseType = 'json';
     xhr.upload.addEventListener('progress', function (event) {
-      if (event.lengthComputable) bar.value = event.loaded / event.total;
+      if (event.lengthComputable) progress(event.loaded / event.total);
     });
     xhr.addEventListener('load', function () {
       done();
