@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -8,6 +9,7 @@ import { importGhost } from '../../src/import/ghost.js';
 import { runJobs } from '../../src/jobs.js';
 import { DAY, MINUTE } from '../../src/lib/clock.js';
 import { MAX_UPLOAD_BYTES } from '../../src/lib/images.js';
+import { createBackup } from '../../src/ops/backup.js';
 import { extractDataImagesInJson } from '../../src/lib/media-store.js';
 import { ghostExport } from '../fixtures/ghost.js';
 import { GPS, SVG_WITH_SCRIPT, TEXT_AS_JPEG, makeImage, makePhoneJpeg, makeTruncatedJpeg, type Format } from '../fixtures/images.js';
@@ -432,6 +434,22 @@ describe('which posts use a file, and cleaning up', () => {
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ url: first.body.url, width: 1600, srcset: first.body.srcset });
     expect(stored(ctx)).toMatchObject({ media: 1, mediaFiles: 2 });
+  });
+});
+
+describe('backups', () => {
+  it('a backup holds every media file, and no half-written scratch file', async () => {
+    const ctx = makeApp();
+    const { client } = await enrol(ctx, 'writer');
+    const { body } = await upload(client, await makeImage('jpeg', 2000, 1000));
+    mkdirSync(path.join(ctx.dataDir, '.media-partial'), { recursive: true });
+    writeFileSync(path.join(ctx.dataDir, '.media-partial', 'x.partial'), 'half');
+    const file = path.join(ctx.dataDir, 'backups', 'test.tar.gz');
+    const result = await createBackup(ctx.db, ctx.dataDir, file, ctx.clock.now());
+    expect(result.mediaFiles).toBe(2);
+    const names = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).trim().split('\n');
+    for (const url of body.srcset!.split(', ').map((candidate) => candidate.split(' ')[0]!)) expect(names).toContain(`media/${nameOf(url)}`);
+    expect(names.filter((name) => name.includes('partial'))).toEqual([]);
   });
 });
 
