@@ -1,7 +1,8 @@
 import { postPath, type Author, type Post, type Tag } from '../../src/db/posts.js';
+import { isoDate } from '../../src/lib/time.js';
 import type { Chrome } from '../layout.js';
 import { PublicFrame } from './frame.js';
-import { Time, titleOf } from './parts.js';
+import { titleOf } from './parts.js';
 
 export interface ArchivePageProps {
   chrome: Chrome;
@@ -69,6 +70,8 @@ export interface YearPageProps {
 }
 
 const MONTH = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' });
+// Under its year and month, a post needs only its day: "21 Nov", the full date in datetime.
+const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 /** Every post of one year, newest first, under its month. */
 export function YearPage({ chrome, publicUrl, year, posts }: YearPageProps) {
@@ -90,12 +93,12 @@ export function YearPage({ chrome, publicUrl, year, posts }: YearPageProps) {
       </p>
       <h1>Posts from {year}</h1>
       {months.map((month) => (
-        <section>
+        <section class="month">
           <h2>{month.name}</h2>
           <ul class="dated-list">
             {month.posts.map((post) => (
               <li>
-                <Time at={post.publishedAt ?? 0} /> <a href={postPath(post)}>{titleOf(post)}</a>
+                <time datetime={isoDate(post.publishedAt ?? 0)}>{DAY_MONTH.format(post.publishedAt ?? 0)}</time> <a href={postPath(post)}>{titleOf(post)}</a>
               </li>
             ))}
           </ul>
