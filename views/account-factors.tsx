@@ -42,6 +42,7 @@ export function TotpSetupPage({ chrome, qrSvg, secret, code = '', error }: TotpS
                 name="code"
                 type="text"
                 value={code}
+                class="code-input"
                 inputmode="numeric"
                 autocomplete="one-time-code"
                 pattern="[0-9 ]*"
@@ -67,32 +68,36 @@ export function TotpSetupPage({ chrome, qrSvg, secret, code = '', error }: TotpS
 
 export interface TotpDisablePageProps {
   chrome: Chrome;
+  /** What was typed, kept when it was refused. */
+  code?: string;
   error?: string;
 }
 
-export function TotpDisablePage({ chrome, error }: TotpDisablePageProps) {
+export function TotpDisablePage({ chrome, code = '', error }: TotpDisablePageProps) {
   return (
-    <Layout chrome={chrome} title="Turn off the authenticator app" meta={{ noindex: true }}>
+    <Layout chrome={chrome} title="Turn off the authenticator app" meta={{ noindex: true }} styles={[chrome.asset('account.css')]}>
       <section class="narrow">
         <h1>Turn off the authenticator app</h1>
         <p>
           To make sure it is really you, type a current code from the app, or one of your recovery codes if you no longer have
           the app.
         </p>
-        {error ? <Notice kind="error">{error}</Notice> : null}
         <form method="post" action="/account/totp/disable" class="stack" novalidate>
           <label for="code">Code from your authenticator app, or a recovery code</label>
           <input
             id="code"
             name="code"
             type="text"
+            value={code}
             autocomplete="one-time-code"
             autocapitalize="characters"
             spellcheck={false}
             maxlength={60}
             required
             aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? 'code-error' : undefined}
           />
+          <FieldError id="code-error" message={error} />
           <button type="submit" class="primary danger">
             Turn off
           </button>
@@ -125,7 +130,7 @@ export function RecoveryCodesPage({ chrome, codes, reason, siteTitle, username }
       styles={[chrome.asset('account.css')]}
       scripts={[chrome.asset('account.js')]}
     >
-      <section class="narrow recovery-codes-page">
+      <section class="recovery-codes-page">
         <h1>Your recovery codes</h1>
         <p>{reason}</p>
         <Notice kind="info">

@@ -422,6 +422,7 @@ export function ConfirmPage({ chrome, username, next, totp, passkeys, error }: C
               id="confirm-code"
               name="code"
               type="text"
+              class="code-input"
               inputmode="numeric"
               autocomplete="one-time-code"
               pattern="[0-9 ]*"
@@ -479,33 +480,53 @@ export function DeleteAccountPage({ chrome, postCount, owners, lastOwner, values
             </p>
             {errors.form ? <Notice kind="error">{errors.form}</Notice> : null}
             <form method="post" action="/account/delete" class="stack" novalidate>
-              <fieldset aria-describedby={errors.posts ? 'posts-error' : undefined}>
-                <legend>
-                  What should happen to your {postCount} post{postCount === 1 ? '' : 's'}?
-                </legend>
-                <label class="choice">
-                  <input type="radio" name="posts" value="delete" checked={values.posts === 'delete'} /> Delete them. Readers will
-                  no longer find them, and their links will stop working.
-                </label>
-                <label class="choice">
-                  <input type="radio" name="posts" value="hand" checked={values.posts === 'hand'} disabled={owners.length === 0} /> Give
-                  them to an owner. They stay online, under that owner’s name instead of yours.
-                </label>
-                <FieldError id="posts-error" message={errors.posts} />
-              </fieldset>
-              {owners.length > 0 ? (
+              {postCount === 0 ? (
                 <>
-                  <label for="heir">Owner who receives them</label>
-                  <select id="heir" name="heir" aria-invalid={errors.heir ? 'true' : undefined} aria-describedby={errors.heir ? 'heir-error' : undefined}>
-                    {owners.map((owner) => (
-                      <option value={String(owner.id)} selected={values.heir === String(owner.id)}>
-                        {owner.displayName}
-                      </option>
-                    ))}
-                  </select>
-                  <FieldError id="heir-error" message={errors.heir} />
+                  <input type="hidden" name="posts" value="delete" />
+                  <p>You have no posts on this blog.</p>
                 </>
-              ) : null}
+              ) : (
+                <fieldset aria-describedby={errors.posts ? 'posts-error' : undefined}>
+                  <legend>
+                    What should happen to your {postCount === 1 ? 'post' : `${postCount} posts`}?
+                  </legend>
+                  <label class="choice">
+                    <input type="radio" name="posts" value="delete" checked={values.posts === 'delete'} />
+                    <span>
+                      <strong>Delete {postCount === 1 ? 'it' : 'them'}.</strong> Readers will no longer find{' '}
+                      {postCount === 1 ? 'it' : 'them'}, and {postCount === 1 ? 'its link' : 'their links'} will stop working.
+                    </span>
+                  </label>
+                  <label class="choice">
+                    <input type="radio" name="posts" value="hand" checked={values.posts === 'hand'} disabled={owners.length === 0} />
+                    <span>
+                      <strong>Give {postCount === 1 ? 'it' : 'them'} to an owner.</strong>{' '}
+                      {owners.length === 0
+                        ? 'Nobody else is an owner of this blog, so this is not possible.'
+                        : `${postCount === 1 ? 'It stays' : 'They stay'} online, under that owner’s name instead of yours.`}
+                    </span>
+                  </label>
+                  {owners.length > 0 ? (
+                    <div class="heir">
+                      <label for="heir">Which owner</label>
+                      <select
+                        id="heir"
+                        name="heir"
+                        aria-invalid={errors.heir ? 'true' : undefined}
+                        aria-describedby={errors.heir ? 'heir-error' : undefined}
+                      >
+                        {owners.map((owner) => (
+                          <option value={String(owner.id)} selected={values.heir === String(owner.id)}>
+                            {owner.displayName}
+                          </option>
+                        ))}
+                      </select>
+                      <FieldError id="heir-error" message={errors.heir} />
+                    </div>
+                  ) : null}
+                  <FieldError id="posts-error" message={errors.posts} />
+                </fieldset>
+              )}
               <label for="confirm">
                 Type your username, <code>{username}</code>, to confirm
               </label>

@@ -21,6 +21,7 @@ export function LoginPage({ chrome, username = '', next, error, info, signedOut 
       <section class="narrow">
         <h1>Sign in</h1>
         {info ? <Notice kind="success">{info}</Notice> : null}
+        {signedOut && !info && !error ? <Notice kind="success">You are signed out.</Notice> : null}
         {error ? <Notice kind="error">{error}</Notice> : null}
         <form method="post" action="/login" class="stack" id="login-form" data-signed-out={signedOut ? 'true' : undefined}>
           {next ? <input type="hidden" name="next" value={next} /> : null}
@@ -57,8 +58,9 @@ export function LoginPage({ chrome, username = '', next, error, info, signedOut 
           </form>
         </div>
         <p class="muted small">
-          Your browser's password manager keeps your username and password: Quire made them for you when you joined. Lost
-          them? Use a recovery code at the second step, or ask an owner of this blog for a recovery link.
+          Your browser’s password manager keeps your username and password: Quire made them for you when you joined. Lost your
+          phone or passkey? Sign in with your password, then use a recovery code. Lost your password? Ask an owner of this
+          blog for a recovery link.
         </p>
       </section>
     </Layout>
@@ -200,6 +202,7 @@ export function SecondStepPage({ chrome, displayName, totp, passkeys, next, code
       chrome={chrome}
       title="One more step"
       meta={{ noindex: true }}
+      styles={[chrome.asset('account.css')]}
       scripts={passkeys ? [chrome.asset('vendor/simplewebauthn-browser.js'), chrome.asset('passkey.js')] : []}
     >
       <section class="narrow">
@@ -212,6 +215,7 @@ export function SecondStepPage({ chrome, displayName, totp, passkeys, next, code
               id="code"
               name="code"
               type="text"
+              class="code-input"
               inputmode="numeric"
               autocomplete="one-time-code"
               pattern="[0-9 ]*"

@@ -18,7 +18,7 @@ export interface MembersPageProps {
 
 export function MembersPage({ chrome, members, invites, recoveryLinks = [], currentUserId, newInvite, newRecoveryLink, message }: MembersPageProps) {
   return (
-    <Layout chrome={chrome} title="Members" meta={{ noindex: true }}>
+    <Layout chrome={chrome} title="Members" meta={{ noindex: true }} styles={[chrome.asset('account.css')]}>
       <h1>Members</h1>
       {message ? <Notice kind="success">{message}</Notice> : null}
       {newInvite ? (
@@ -102,78 +102,64 @@ export function MembersPage({ chrome, members, invites, recoveryLinks = [], curr
 
       <section>
         <h2>Members</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((member) => {
-              const pending = recoveryLinks.find((link) => link.userId === member.id);
-              return (
-                <tr>
-                  <td>{member.displayName}</td>
-                  <td>
-                    <code>{member.username}</code>
-                  </td>
-                  <td>{member.role}</td>
-                  <td>{formatDateTime(member.createdAt)}</td>
-                  <td>
-                    {member.id === currentUserId ? (
-                      <span class="muted">You</span>
-                    ) : (
-                      <>
-                        {pending ? (
-                          <form method="post" action={`/members/recovery-links/${pending.id}/revoke`} class="inline">
-                            <span class="muted small">Recovery link until {formatDateTime(pending.expiresAt)} </span>
-                            <button type="submit" class="link danger">
-                              Revoke
-                            </button>{' '}
-                          </form>
-                        ) : null}
-                        <form
-                          method="post"
-                          action={`/members/${member.id}/recovery-link`}
-                          class="inline"
-                          data-confirm={`Only do this after making sure, outside Quire (in person or by a call), that the request really comes from ${member.displayName}. The link gives full access to their account. Create it?`}
-                        >
-                          <button type="submit" class="link">
-                            {pending ? 'New recovery link' : 'Recovery link'}
-                          </button>
-                        </form>
-                        {member.role === 'writer' ? (
-                          <>
-                            {' · '}
-                            <form
-                              method="post"
-                              action={`/members/${member.id}/make-owner`}
-                              class="inline"
-                              data-confirm={`Make ${member.displayName} an owner? Owners can invite people, issue recovery links and change the blog’s settings.`}
-                            >
-                              <button type="submit" class="link">
-                                Make owner
-                              </button>
-                            </form>
-                          </>
-                        ) : null}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <ul class="items members">
+          {members.map((member) => {
+            const pending = recoveryLinks.find((link) => link.userId === member.id);
+            const you = member.id === currentUserId;
+            return (
+              <li data-member={member.username}>
+                <div class="item-text">
+                  <strong>
+                    {member.displayName}
+                    <span class="badge">{member.role === 'owner' ? 'Owner' : 'Writer'}</span>
+                    {you ? <span class="badge badge-here">You</span> : null}
+                  </strong>
+                  <span class="muted small">
+                    <code>{member.username}</code> · joined {formatDateTime(member.createdAt)}
+                  </span>
+                  {pending ? <span class="small">A recovery link for them works until {formatDateTime(pending.expiresAt)}.</span> : null}
+                </div>
+                {you ? null : (
+                  <div class="item-actions">
+                    <form
+                      method="post"
+                      action={`/members/${member.id}/recovery-link`}
+                      class="inline"
+                      data-confirm={`Only do this after making sure, outside Quire (in person or by a call), that the request really comes from ${member.displayName}. The link gives full access to their account. Create it?`}
+                    >
+                      <button type="submit" class="link">
+                        {pending ? 'New recovery link' : 'Recovery link'}
+                      </button>
+                    </form>
+                    {pending ? (
+                      <form method="post" action={`/members/recovery-links/${pending.id}/revoke`} class="inline">
+                        <button type="submit" class="link danger">
+                          Revoke the link
+                        </button>
+                      </form>
+                    ) : null}
+                    {member.role === 'writer' ? (
+                      <form
+                        method="post"
+                        action={`/members/${member.id}/make-owner`}
+                        class="inline"
+                        data-confirm={`Make ${member.displayName} an owner? Owners can invite people, issue recovery links and change the blog’s settings.`}
+                      >
+                        <button type="submit" class="link">
+                          Make owner
+                        </button>
+                      </form>
+                    ) : null}
+                  </div>
+                )}
+              </li>
+            );
+          })}
+        </ul>
         <p class="muted small">
           A member who lost their password, phone and recovery codes can get back in with a recovery link: it gives them a new
-          password and turns off their authenticator app. Check who is asking before you make one.
+          password and turns off their authenticator app. Check who is asking before you make one: in person, or by calling
+          them on a number you already know.
         </p>
       </section>
     </Layout>

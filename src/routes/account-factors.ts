@@ -99,7 +99,7 @@ export function accountFactorRoutes() {
     if (!factorsOf(db, user.id).totp) return c.redirect('/account', 303);
     const form = await readForm(c);
     const typed = (form.code ?? '').slice(0, 60);
-    const page = (error: string, status: number) => renderPage(c, TotpDisablePage({ chrome: chrome(c), error }), status);
+    const page = (error: string, status: number) => renderPage(c, TotpDisablePage({ chrome: chrome(c), code: typed, error }), status);
     let proven: boolean;
     if (normalizeTotpCode(typed)) {
       const verdict = codeThrottle(db, user.id, clock.now());

@@ -92,7 +92,7 @@ describe('deleting an account', () => {
 
     const page = await client.get('/account/delete');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('What should happen to your 1 post?');
+    expect(await page.text()).toContain('What should happen to your post?');
     const response = await client.post('/account/delete', { posts: 'delete', confirm: ` ${username.toUpperCase()} ` });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Your posts and everything else about your account are gone.');
@@ -130,8 +130,10 @@ describe('deleting an account', () => {
   it('re-renders the form with the choices kept and each problem named', async () => {
     const ctx = makeApp();
     const owner = await enrol(ctx, 'owner', 'Olive Owner');
-    const { client, username } = await enrol(ctx, 'writer');
+    const { client, username, password } = await enrol(ctx, 'writer');
     const ownerUser = getUserByUsername(ctx.db, owner.username)!;
+    await writePost(ctx, client, 'Kept for now');
+    await client.post('/account/confirm', { password, next: '/account/delete' });
 
     const nothing = await client.post('/account/delete', {});
     expect(nothing.status).toBe(400);

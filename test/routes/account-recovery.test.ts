@@ -40,7 +40,7 @@ describe('recovery links', () => {
     expect(eventsOf(ctx, user.id).at(-1)).toEqual({ type: 'recovery-link-issued', detail: 'by Olive Owner' });
     // The members page lists the pending link (not the link itself: only its hash is stored).
     const members = await (await owner.client.get('/members')).text();
-    expect(members).toContain('Recovery link until');
+    expect(members).toContain('A recovery link for them works until');
     expect(members).not.toContain(path);
 
     // Opening it only shows what will happen; a link preview cannot use it up.
