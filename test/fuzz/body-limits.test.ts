@@ -39,7 +39,7 @@ async function post(world: World, signedIn: boolean, pattern: string, size: numb
   if (declareLength) headers['content-length'] = String(size);
   const pathname = fillPath(world, pattern, null);
   const before = fingerprint(world.ctx);
-  const response = await client.request(pathname, { method: 'POST', body: streamOf(size), headers, duplex: 'half' } as RequestInit);
+  const response = await client.request(pathname, { method: 'POST', body: streamOf(size), headers, duplex: 'half' } as RequestInit & { headers: Record<string, string> });
   await response.body?.cancel();
   return { status: response.status, location: response.headers.get('location'), changed: fingerprint(world.ctx) !== before };
 }
