@@ -15,9 +15,14 @@ import { CredentialsPage, EnrolPage, InviteInvalidPage, LoginPage } from '../../
 
 const WRONG_CREDENTIALS = 'That username and password do not match an account. Check them in your password manager and try again.';
 
-/** Starts a fresh session for a verified person and remembers this browser for throttling. */
+/**
+ * Starts a fresh session for a verified person and remembers this browser for throttling.
+ * A session this browser already had (perhaps someone else's) ends here, rather than lingering
+ * unseen in that person's list of devices after its cookie is replaced.
+ */
 export function completeSignIn(c: Context<AppEnv>, user: User): void {
   const { db, clock } = c.var.deps;
+  if (c.var.session) deleteSession(db, c.var.session.id);
   const { token } = startSession(db, user.id, clock.now(), describeBrowser(c.req.header('user-agent')));
   setSessionCookie(c, token);
   rememberDevice(c, user.id);

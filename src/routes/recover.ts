@@ -4,7 +4,6 @@ import type { AppEnv } from '../context.js';
 import { describeWait } from '../auth/rate-limit.js';
 import { findUsableRecoveryLink, redeemRecoveryLink } from '../auth/recovery-links.js';
 import { recordEvent } from '../auth/second-factor.js';
-import { deleteSession } from '../db/sessions.js';
 import { getUserById } from '../db/users.js';
 import { chrome, clientIp, noStore, renderPage } from '../lib/http.js';
 import { RecoverInvalidPage, RecoverPage } from '../../views/account-recovery.js';
@@ -44,8 +43,8 @@ export function recoverRoutes() {
     if (!link) return renderPage(c, RecoverInvalidPage({ chrome: chrome(c) }), 410);
     const recovery = await redeemRecoveryLink(db, link, clock.now());
     if (!recovery) return renderPage(c, RecoverInvalidPage({ chrome: chrome(c) }), 410);
-    // Whoever was signed in in this browser before (perhaps the owner who made the link) is not anymore.
-    if (c.var.session) deleteSession(db, c.var.session.id);
+    // Whoever was signed in in this browser before (perhaps the owner who made the link) is not
+    // anymore: completeSignIn ends that session.
     completeSignIn(c, recovery.user);
     c.set('user', recovery.user);
     recordEvent(c, recovery.user.id, 'recovery-link-used');

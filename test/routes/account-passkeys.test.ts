@@ -187,3 +187,17 @@ describe('managing passkeys', () => {
     expect(ctx.db.prepare('SELECT name FROM passkeys').pluck().all()).toEqual(['My laptop']);
   });
 });
+
+describe('signing in where someone is already signed in', () => {
+  it('ends the session this browser had, so it does not linger in the other person’s devices', async () => {
+    const ctx = makeApp();
+    const grace = await enrol(ctx, 'writer', 'Grace');
+    const { authenticator } = await writerWithPasskey(ctx, 'Ada');
+    const graceUser = getUserByUsername(ctx.db, grace.username)!;
+    expect(ctx.db.prepare('SELECT count(*) FROM sessions WHERE user_id = ?').pluck().get(graceUser.id)).toBe(1);
+    // Ada uses her passkey in the browser Grace is signed in to.
+    expect((await passkeySignIn(grace.client, authenticator)).status).toBe(303);
+    expect(await (await grace.client.get('/account')).text()).toContain('Ada');
+    expect(ctx.db.prepare('SELECT count(*) FROM sessions WHERE user_id = ?').pluck().get(graceUser.id)).toBe(0);
+  });
+});

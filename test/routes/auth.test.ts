@@ -108,6 +108,9 @@ describe('sign-in and sessions', () => {
     expect(token.length).toBeGreaterThanOrEqual(43);
     const out = await client.post('/logout');
     expect(out.headers.get('location')).toBe('/login?signed_out=1');
+    const after = await (await client.get('/login?signed_out=1')).text();
+    expect(after).toContain('You are signed out.');
+    expect(after).toContain('data-signed-out="true"');
     expect((await client.get('/write')).status).toBe(303);
     // The old cookie is dead on the server too.
     const replay = new Client(ctx.app, ctx.config.origin);
