@@ -160,6 +160,17 @@ describeBrowser('second factors and ways back in, in a real browser', () => {
       }, reject);
     });
     for (const code of codes) expect(saved).toContain(code);
+    // Copy puts the same text on the clipboard; printing shows the codes without the page around them.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: quire.url });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => page.textContent('[data-codes-status]')).toContain('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(saved);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('.site-header')).toBe(false);
+    expect(await page.isVisible('[data-code-actions]')).toBe(false);
+    expect(await page.isVisible('#recovery-codes')).toBe(true);
+    expect(await page.isVisible('.print-only')).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
     await page.screenshot({ path: screenshotPath('account-recovery-codes.png'), fullPage: true });
     await page.getByRole('link', { name: 'I have saved them' }).click();
     await page.waitForURL(/\/account$/);
