@@ -144,7 +144,8 @@ export function cachePublic(cacheControl: string): MiddlewareHandler<AppEnv> {
     const { db, clock, pageCache: cache } = c.var.deps;
     const state = publicState(db);
     cache.sync(state.version);
-    const key = pathAndQuery(c.req.url);
+    const key = cacheKey(c);
+    if (key === null) return next();
     const hit = cache.get(key);
     if (hit) {
       cache.expectHeaders(c.req.raw, hit);
@@ -198,10 +199,26 @@ export function notModified(
   return !Number.isNaN(since) && entry.lastModifiedMs <= since;
 }
 
-function pathAndQuery(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
-  const hash = url.indexOf('#', start);
-  return start < 0 ? '/' : url.slice(start, hash < 0 ? undefined : hash);
+/**
+ * The path, and of the query only what public pages read (`q`, `page`), decoded exactly as the
+ * handlers read them. "/?utm_source=x" or a feed reader's cache-buster is then the same page as
+ * "/": served from the same copy, and unable to crowd real pages out of the cache. The common
+ * forms ("/", "/posts/x", "/search?q=lake&page=2") come out as they are written, so the fast
+ * path finds them by the request line alone. Null (do not cache) for a value that cannot be
+ * written back into a URL.
+ */
+export function cacheKey(c: Context<AppEnv>): string | null {
+  let query = '';
+  for (const name of ['q', 'page']) {
+    const value = c.req.query(name);
+    if (value === undefined) continue;
+    try {
+      query += `${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+    } catch {
+      return null;
+    }
+  }
+  return c.req.path + query;
 }
 
 // ── In front of the app ────────────────────────────────────────────────────────────────────

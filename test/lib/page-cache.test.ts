@@ -83,6 +83,27 @@ describe('the page cache', () => {
     expect((await get(ctx, '/tags/water')).status).toBe(404);
   });
 
+  it('treats query parameters pages do not read as the same page', async () => {
+    const ctx = makeApp();
+    const ada = makeWriter(ctx.db);
+    for (let i = 1; i <= 12; i++) publish(ctx.db, ada, Date.UTC(2026, 0, i), { title: `Walrus ${i}`, html: '<p>walrus facts</p>' });
+    const home = await get(ctx, '/');
+    for (const path of ['/?utm_source=feed', '/?x=1&y=2', '/?_=1234567']) {
+      const other = await get(ctx, path);
+      expect(other.etag, path).toBe(home.etag);
+      expect(other.body, path).toBe(home.body);
+    }
+    const second = await get(ctx, '/?page=2');
+    expect(second.etag).not.toBe(home.etag);
+    expect((await get(ctx, '/?page=2&ref=x')).etag).toBe(second.etag);
+    expect((await get(ctx, '/?ref=x&page=2')).etag).toBe(second.etag);
+    const search = await get(ctx, '/search?q=walrus');
+    expect((await get(ctx, '/search?q=walrus&utm_medium=x')).etag).toBe(search.etag);
+    expect((await get(ctx, '/search?q=walruses')).etag).not.toBe(search.etag);
+    expect((await get(ctx, '/search?q=walrus')).body).toContain('value="walrus"');
+    expect((await get(ctx, '/search?q=' + encodeURIComponent('<b>x</b>'))).body).toContain('value="&lt;b&gt;x&lt;/b&gt;"');
+  });
+
   it('keeps to its bounds, oldest out first', () => {
     const cache = new PageCache({ maxEntries: 2, maxBytes: 1000 });
     const entry = (size: number) => ({ body: new Uint8Array(size), contentType: 'text/plain', cacheControl: 'public', etag: '"x"', lastModified: '', lastModifiedMs: 0 });
@@ -143,7 +164,7 @@ describe('the server’s fast path in front of the app', () => {
 
   it('sends the bytes and headers the app sent, without asking the app again', async () => {
     const { base, seen } = await start();
-    for (const path of ['/posts/fast', '/feed.xml']) {
+    for (const path of ['/posts/fast', '/feed.xml', '/search?q=memory', '/?page=1']) {
       const first = await fetch(base + path);
       const firstBody = await first.text();
       const before = seen.length;
