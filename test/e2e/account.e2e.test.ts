@@ -123,6 +123,18 @@ describeBrowser('second factors and ways back in, in a real browser', () => {
     expect(lastEvent(owner.username)).toMatchObject({ type: 'signed-in', detail: 'with the passkey “This laptop”, chosen from autofill' });
     const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(after[0]!.signCount).toBeGreaterThanOrEqual(2);
+
+    // Ten minutes later (the session's sign-in moved back, as time would), a sensitive change asks
+    // to confirm first; the passkey confirms, and the page comes back to where it was.
+    quire.db.prepare('UPDATE sessions SET authenticated_at = authenticated_at - 11 * 60000').run();
+    await page.goto(`${quire.url}/account`);
+    await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+    await page.waitForURL(/\/account\/confirm\?next=%2Faccount$/);
+    await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
+    await page.waitForURL(/\/account$/);
+    await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+    await page.waitForSelector('h1:has-text("Your recovery codes")');
+    expect(recoveryCodesFrom(await page.content())).toHaveLength(10);
   });
 
   it('sets up an authenticator app from the page, then signs in with password and code, and with a recovery code', async () => {
