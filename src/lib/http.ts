@@ -70,7 +70,10 @@ export function safeNext(next: string | undefined | null, fallback = '/write'): 
   try {
     const url = new URL(next, 'http://quire.invalid');
     if (url.origin !== 'http://quire.invalid') return fallback;
-    return url.pathname + url.search + url.hash;
+    const local = url.pathname + url.search + url.hash;
+    // Dot segments collapse while the URL is normalised ("/.//evil.example" → "//evil.example"),
+    // so the result is checked again: a browser reads a leading "//" as another site.
+    return local.startsWith('//') ? fallback : local;
   } catch {
     return fallback;
   }
