@@ -54,14 +54,18 @@ export function MembersPage({ chrome, members, invites, recoveryLinks = [], curr
         <h2>Invite someone</h2>
         <form method="post" action="/members/invites" class="inline-form">
           <label for="role">Role</label>
-          <select id="role" name="role">
-            <option value="writer">Writer: writes and publishes their own posts</option>
-            <option value="owner">Owner: also invites people and changes settings</option>
+          <select id="role" name="role" aria-describedby="role-help">
+            <option value="writer">Writer</option>
+            <option value="owner">Owner</option>
           </select>
           <button type="submit" class="primary">
             Create invite link
           </button>
         </form>
+        <p class="muted small" id="role-help">
+          A writer writes and publishes their own posts. An owner can also invite people, issue recovery links and change
+          the blog’s settings.
+        </p>
       </section>
 
       <section>
