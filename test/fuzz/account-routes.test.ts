@@ -3,7 +3,7 @@
 // Never a 500, nothing changed by a refused request. Seeded and bounded (FUZZ_SEED, FUZZ_RUNS).
 import { describe, expect, it } from 'vitest';
 import { makeApp } from '../helpers.js';
-import { FUZZ_RUNS, fuzzPostRoute, isAccountRoute, routesOf } from './kit.js';
+import { FUZZ_RUNS, FUZZ_TIMEOUT, fuzzPostRoute, isAccountRoute, routesOf } from './kit.js';
 
 // Each run of these hashes a new password with argon2 whatever the body says: fewer runs.
 const SLOW = new Set(['/recover/:token', '/account/password']);
@@ -19,6 +19,6 @@ describe('fuzzing the account and sign-in POST routes', () => {
   for (const pattern of routes) {
     it(`POST ${pattern} answers every body without a 500 and refuses without changing data`, async () => {
       await fuzzPostRoute(pattern, SLOW.has(pattern) ? Math.min(FUZZ_RUNS, 8) : FUZZ_RUNS);
-    });
+    }, FUZZ_TIMEOUT);
   }
 });

@@ -3,7 +3,7 @@
 // (owner and writer) and signed out. Never a 500, nothing changed by a refused request.
 import { describe, expect, it } from 'vitest';
 import { makeApp } from '../helpers.js';
-import { fuzzPostRoute, isAccountRoute, routesOf } from './kit.js';
+import { FUZZ_TIMEOUT, fuzzPostRoute, isAccountRoute, routesOf } from './kit.js';
 
 // The route table is the same for every app: read it from one.
 const routes = routesOf(makeApp().app, 'POST').filter((pattern) => !isAccountRoute(pattern));
@@ -16,6 +16,6 @@ describe('fuzzing the content POST routes', () => {
   for (const pattern of routes) {
     it(`POST ${pattern} answers every body without a 500 and refuses without changing data`, async () => {
       await fuzzPostRoute(pattern);
-    });
+    }, FUZZ_TIMEOUT);
   }
 });

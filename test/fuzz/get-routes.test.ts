@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeApp } from '../helpers.js';
-import { FUZZ_RUNS, FUZZ_SEED, browserFor, fingerprint, makeWorld, routesOf } from './kit.js';
+import { FUZZ_RUNS, FUZZ_SEED, FUZZ_TIMEOUT, browserFor, fingerprint, makeWorld, routesOf } from './kit.js';
 
 const segment = fc.oneof(
   fc.webSegment(),
@@ -62,5 +62,5 @@ describe('fuzzing the GET routes', () => {
         { seed: FUZZ_SEED + (signedIn ? 7 : 8), numRuns: FUZZ_RUNS * 5, endOnFailure: true },
       );
     }
-  });
+  }, FUZZ_TIMEOUT * 3);
 });

@@ -23,6 +23,8 @@ export type Ctx = ReturnType<typeof makeApp>;
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 /** Runs per route and per signed-in state; FUZZ_RUNS raises it for a longer hunt (at most 200 by default rules). */
 export const FUZZ_RUNS = Math.min(200, Math.max(1, Number(process.env.FUZZ_RUNS ?? 40)));
+/** Per-test time limit, growing with FUZZ_RUNS: a bound on a hung run, not a timing assertion. */
+export const FUZZ_TIMEOUT = 30_000 + FUZZ_RUNS * 1_000;
 
 // ── Routes ─────────────────────────────────────────────────────────────────────
 
