@@ -93,8 +93,8 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
   });
 
   app.use('*', async (c, next) => {
-    // Uploads (images) set their own, larger limit on their route.
-    if (c.req.path.startsWith('/api/media')) return next();
+    // Uploads (images, Ghost exports) set their own, larger limit on their route.
+    if (c.req.path.startsWith('/api/media') || c.req.path === '/settings/import') return next();
     return bodyLimit({
       maxSize: BODY_LIMIT,
       onError: (c) => renderError(c, 413, 'That was too large to send', 'The request was larger than Quire accepts (1 MB). Nothing was saved.'),

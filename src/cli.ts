@@ -1,20 +1,58 @@
 // `npm run quire -- <command>`: works on the same DATA_DIR whether or not the server runs.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { boot } from './boot.js';
-import { ConfigError, type Config } from './config.js';
-import type { Db } from './db/database.js';
+import { ConfigError, dataDirFromEnv, type Config } from './config.js';
+import { readMigrations, type Db } from './db/database.js';
 import { createInvite } from './auth/invites.js';
 import { RECOVERY_LINK_LIFETIME, issueRecoveryLink } from './auth/recovery-links.js';
-import { getUserByUsername } from './db/users.js';
+import { authorForUser, createDraft, postPath, publishPost, savePostContent } from './db/posts.js';
+import { getUserByUsername, listUsers, type User } from './db/users.js';
+import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES, plaintextToHtml } from './import/ghost.js';
+import { writeTarGz } from './lib/archive.js';
 import { systemClock } from './lib/clock.js';
+import { projectRoot } from './lib/paths.js';
+import { BackupError, createBackup, restoreBackup } from './ops/backup.js';
+import { buildBlogExport } from './ops/export.js';
+import { readPostContent } from './routes/write.js';
 
 interface Command {
   usage: string;
   summary: string;
+  /** Set for commands that must not open (and so create) the database first: restore needs DATA_DIR untouched. */
+  withoutDatabase?: false;
   run(args: string[], ctx: { db: Db; config: Config }): Promise<number> | number;
 }
 
-const commands: Record<string, Command> = {
+interface CommandWithoutDatabase {
+  usage: string;
+  summary: string;
+  withoutDatabase: true;
+  run(args: string[]): Promise<number> | number;
+}
+
+/** One positional argument, or a usage message and null. */
+function onePath(positionals: string[], usage: string): string | null {
+  if (positionals.length !== 1 || !positionals[0]) {
+    console.error(`Usage: npm run quire -- ${usage}`);
+    return null;
+  }
+  return path.resolve(positionals[0]);
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Whose byline a post made on the command line carries: --author, else the blog's first owner. */
+function cliAuthor(db: Db, username: string | undefined): User | string {
+  if (username) return getUserByUsername(db, username) ?? `No account has the username "${username}" (usernames are on the Members page).`;
+  const owner = listUsers(db)
+    .filter((u) => u.role === 'owner')
+    .sort((a, b) => a.id - b.id)[0];
+  return owner ?? 'This blog has no accounts yet: create the owner account first (npm run quire -- invite --owner), or name one with --author.';
+}
+
+const commands: Record<string, Command | CommandWithoutDatabase> = {
   invite: {
     usage: 'invite [--owner]',
     summary: 'Print a new one-time invite link (writer by default; --owner for an owner), valid 72 hours.',
@@ -47,13 +85,183 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'new-post': {
+    usage: 'new-post --title <title> [--body <text>|-] [--tags a,b] [--author <username>] [--publish]',
+    summary:
+      'Create a post (a draft, or published with --publish) under the first owner\'s byline or --author\'s. The body is plain text, paragraphs separated by blank lines; "-" reads it from stdin. Prints its address.',
+    run(args, { db, config }) {
+      const { values } = parseArgs({
+        args,
+        options: {
+          title: { type: 'string' },
+          body: { type: 'string', default: '' },
+          tags: { type: 'string', default: '' },
+          author: { type: 'string' },
+          publish: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.title?.trim()) {
+        console.error('Usage: npm run quire -- new-post --title <title> [--body <text>|-] [--tags a,b] [--author <username>] [--publish]');
+        return 2;
+      }
+      const user = cliAuthor(db, values.author);
+      if (typeof user === 'string') {
+        console.error(user);
+        return 1;
+      }
+      const body = values.body === '-' ? readFileSync(0, 'utf8') : values.body;
+      // The same path as the editor's save: the HTML is sanitized, the slug follows the title.
+      const content = readPostContent({ title: values.title, html: plaintextToHtml(body), tags: values.tags }, config.origin);
+      const now = systemClock.now();
+      const post = db.transaction(() => {
+        const draft = createDraft(db, authorForUser(db, user), now);
+        const saved = savePostContent(db, { id: draft.id, baseRevision: draft.revision, userId: user.id, now, ...content });
+        if (!saved.ok) throw new Error('the new post could not be saved');
+        if (values.publish) publishPost(db, draft.id, now);
+        return saved.post;
+      })();
+      console.error(`${values.publish ? 'Published' : 'Draft saved'}: “${post.title}” by ${user.displayName}.`);
+      console.log(values.publish ? config.publicUrl + postPath(post) : `${config.publicUrl}/write/${post.id}`);
+      return 0;
+    },
+  },
+  import: {
+    usage: 'import ghost <export.json> [--author <username>]',
+    summary:
+      'Import a Ghost JSON export (Ghost → Settings → Labs → Export): posts and pages with their dates, status, slugs, bylines and tags; old addresses redirect. Importing the same file again adds nothing. --author: the byline for posts whose Ghost author is unknown.',
+    run(args, { db, config }) {
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { author: { type: 'string' } } });
+      const file = positionals[0] === 'ghost' ? onePath(positionals.slice(1), this.usage) : null;
+      if (!file) {
+        if (positionals[0] !== 'ghost') console.error(`Usage: npm run quire -- ${this.usage}   (Ghost is the only source so far)`);
+        return 2;
+      }
+      if (!existsSync(file)) {
+        console.error(`${file} does not exist.`);
+        return 1;
+      }
+      // Checked before reading, so a wrong multi-gigabyte file is never loaded.
+      const size = statSync(file).size;
+      if (size > MAX_IMPORT_BYTES) {
+        console.error(`${file} is ${megabytes(size)}; Quire imports Ghost exports of up to ${megabytes(MAX_IMPORT_BYTES)}. Nothing was imported.`);
+        return 1;
+      }
+      let fallbackAuthor;
+      if (values.author) {
+        const user = cliAuthor(db, values.author);
+        if (typeof user === 'string') {
+          console.error(user);
+          return 1;
+        }
+        fallbackAuthor = authorForUser(db, user);
+      }
+      try {
+        const report = importGhost(db, readFileSync(file), { publicOrigin: config.origin, now: systemClock.now(), fallbackAuthor });
+        for (const line of describeImport(report)) console.log(line);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof ImportError)) throw error;
+        console.error(error.message);
+        return 1;
+      }
+    },
+  },
+  export: {
+    usage: 'export <file.tar.gz>',
+    summary: 'Write every post and page as Markdown with front matter and as HTML, plus blog.json, into one .tar.gz (text only; `backup` has everything).',
+    async run(args, { db, config }) {
+      const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+      const file = onePath(positionals, this.usage);
+      if (!file) return 2;
+      if (existsSync(file)) {
+        console.error(`${file} already exists; choose a new file name. Nothing was written.`);
+        return 1;
+      }
+      const now = systemClock.now();
+      const started = performance.now();
+      const blog = buildBlogExport(db, config.publicUrl, now);
+      const bytes = await writeTarGz(file, blog.entries, now);
+      console.error(
+        `Exported ${blog.posts} posts, ${blog.pages} pages and ${blog.trashed} in the trash: ${megabytes(bytes)} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      );
+      console.log(file);
+      return 0;
+    },
+  },
+  backup: {
+    usage: 'backup <file.tar.gz>',
+    summary:
+      'Write a consistent snapshot of the database (taken while the server keeps running) and the uploaded files into one .tar.gz. Restore it with `restore`.',
+    async run(args, { db, config }) {
+      const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+      const file = onePath(positionals, this.usage);
+      if (!file) return 2;
+      try {
+        const result = await createBackup(db, config.dataDir, file, systemClock.now());
+        console.error(
+          `Backup written: ${megabytes(result.bytes)}, database version ${result.schemaVersion}, ${result.mediaFiles} uploaded file${result.mediaFiles === 1 ? '' : 's'}, in ${(result.ms / 1000).toFixed(1)} s.`,
+        );
+        if (!result.includesKey) {
+          console.error('The key (QUIRE_SECRET or QUIRE_SECRET_FILE) is not in the backup: keep it safe separately; a restore needs it.');
+        }
+        console.log(result.file);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof BackupError)) throw error;
+        console.error(`No backup was made: ${error.message}`);
+        return 1;
+      }
+    },
+  },
+  restore: {
+    usage: 'restore <file.tar.gz>',
+    summary: 'Unpack a backup into DATA_DIR, which must be empty (a new folder or volume). Start Quire afterwards, with the same key.',
+    withoutDatabase: true,
+    async run(args) {
+      const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+      const file = onePath(positionals, this.usage);
+      if (!file) return 2;
+      // Not boot(): that would create a database and a key in DATA_DIR, which must stay empty.
+      const dataDir = dataDirFromEnv(process.env);
+      const latestSchemaVersion = readMigrations(path.join(projectRoot(), 'migrations')).length;
+      try {
+        const result = await restoreBackup(file, dataDir, { latestSchemaVersion });
+        console.error(
+          `Restored into ${dataDir}: database version ${result.schemaVersion}${result.schemaVersion < latestSchemaVersion ? ` (upgraded to ${latestSchemaVersion} when Quire starts)` : ''}, ${result.mediaFiles} uploaded file${result.mediaFiles === 1 ? '' : 's'}.`,
+        );
+        if (!result.includesKey) {
+          console.error('Start Quire with the key the blog had (QUIRE_SECRET or QUIRE_SECRET_FILE): without it, authenticator-app sign-ins and sessions do not carry over.');
+        }
+        return 0;
+      } catch (error) {
+        if (!(error instanceof BackupError)) throw error;
+        console.error(`Nothing was restored: ${error.message}`);
+        return 1;
+      }
+    },
+  },
 };
+
+/** Words wrapped to `width` columns, each line indented. */
+function wrap(text: string, indent: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
 
 function help(): void {
   console.log('Usage: npm run quire -- <command> [options]\n\nCommands:');
-  const width = Math.max(...Object.values(commands).map((c) => c.usage.length), 4) + 2;
-  console.log(`  ${'help'.padEnd(width)}Show this list.`);
-  for (const command of Object.values(commands)) console.log(`  ${command.usage.padEnd(width)}${command.summary}`);
+  console.log(`  help\n${wrap('Show this list.', '      ')}`);
+  for (const command of Object.values(commands)) console.log(`  ${command.usage}\n${wrap(command.summary, '      ')}`);
   console.log('\nThe same environment as the server applies (DATA_DIR, PUBLIC_URL, QUIRE_SECRET…).');
 }
 
@@ -69,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
     help();
     return 2;
   }
+  if (command.withoutDatabase) return command.run(args);
   // Status messages (migrations, a generated key) go to stderr so stdout stays scriptable.
   const { db, config } = boot(process.env, (line) => console.error(line));
   try {

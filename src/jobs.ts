@@ -4,6 +4,7 @@ import { deleteExpiredSessions } from './db/sessions.js';
 import type { Clock } from './lib/clock.js';
 import { logError } from './lib/log.js';
 import { cleanUpMedia } from './lib/media-store.js';
+import { startScheduledBackups } from './ops/backup.js';
 import { SESSION_IDLE_LIMIT } from './auth/session.js';
 
 export interface JobDeps {
@@ -11,6 +12,8 @@ export interface JobDeps {
   clock: Clock;
   /** Where the media files live; without it, unused pictures are not cleaned up. */
   dataDir?: string;
+  /** Hours between scheduled backups into DATA_DIR/backups (QUIRE_BACKUP_HOURS); absent or 0: none. */
+  backupHours?: number;
 }
 
 /**
@@ -38,5 +41,11 @@ export function startBackgroundJobs(deps: JobDeps, intervalMs = 15_000): () => v
   tick();
   const timer = setInterval(tick, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  // Backups are asynchronous and slow by comparison: their own timer (src/ops/backup.ts).
+  const { db, clock, dataDir, backupHours = 0 } = deps;
+  const stopBackups = dataDir !== undefined ? startScheduledBackups({ db, clock, dataDir, everyHours: backupHours }) : () => {};
+  return () => {
+    clearInterval(timer);
+    stopBackups();
+  };
 }

@@ -36,7 +36,7 @@ function main(): void {
     logInfo(`Quire has no accounts yet. Open this one-time link within 72 hours to create the owner account: ${invite.link}`);
   }
 
-  const stopJobs = startBackgroundJobs({ db, clock, dataDir: config.dataDir });
+  const stopJobs = startBackgroundJobs({ db, clock, dataDir: config.dataDir, backupHours: config.backupHours });
   const server = serve(
     // Public pages already rendered are sent from memory before the app sees the request.
     { fetch: app.fetch, port: config.port, hostname: config.host, createServer: createServerWithPageCache(pageCache, db, config) },

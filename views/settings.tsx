@@ -10,12 +10,16 @@ export interface SettingsPageProps {
   keepOriginals?: boolean;
   errors?: SettingsErrors;
   saved?: boolean;
+  /** After a Ghost import: what was imported and skipped, as lines (src/import/ghost.ts describeImport). */
+  importReport?: string[];
+  /** A Ghost file that could not be imported, and why; nothing was changed. */
+  importError?: string;
 }
 
 export const SETTINGS_LIMITS = { title: 100, description: 300, language: 35, about: 10_000 } as const;
 
 /** The owners' page for what readers see around the posts: the blog's name, description, language and about text. */
-export function SettingsPage({ chrome, values, keepOriginals = false, errors = {}, saved }: SettingsPageProps) {
+export function SettingsPage({ chrome, values, keepOriginals = false, errors = {}, saved, importReport, importError }: SettingsPageProps) {
   const invalid = (name: keyof BlogSettings) => (errors[name] ? 'true' : undefined);
   const describedBy = (name: keyof BlogSettings, help?: string) =>
     [errors[name] ? `${name}-error` : null, help ?? null].filter(Boolean).join(' ') || undefined;
@@ -107,6 +111,45 @@ export function SettingsPage({ chrome, values, keepOriginals = false, errors = {
             Save settings
           </button>
         </form>
+      </section>
+
+      <section aria-labelledby="import-heading">
+        <h2 id="import-heading">Import from Ghost</h2>
+        {importError ? (
+          <Notice kind="error">
+            <p>{importError}</p>
+          </Notice>
+        ) : null}
+        {importReport ? (
+          <Notice kind="success">
+            {importReport.map((line) => (
+              <p>{line}</p>
+            ))}
+          </Notice>
+        ) : null}
+        <p class="muted small" id="ghost-file-help">
+          In Ghost, open Settings → Labs → Export your content, and choose the .json file it gives you (up to 50 MB). Posts and
+          pages keep their dates, status, addresses and tags, and their old addresses redirect here. Pictures are not in
+          Ghost's export: add them again in the editor. Importing the same file twice adds nothing twice.
+        </p>
+        <form method="post" action="/settings/import" enctype="multipart/form-data" class="stack">
+          <label for="ghost-file">Ghost export file</label>
+          <input id="ghost-file" name="file" type="file" accept=".json,application/json" required aria-describedby="ghost-file-help" />
+          <button type="submit">Import</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="export-heading">
+        <h2 id="export-heading">Export everything</h2>
+        <p class="muted small">
+          Every post and page, drafts and trash included, as Markdown (with title, dates, author and tags at the top) and as a web
+          page, plus one blog.json file with all of it for programs, in a single .tar.gz. Pictures stay linked from the blog.
+        </p>
+        <p>
+          <a href="/settings/export" class="button" download>
+            Export everything
+          </a>
+        </p>
       </section>
     </Layout>
   );

@@ -122,6 +122,8 @@ export function createZip(entries: ArchiveEntry[], now = Date.now()): Buffer {
 export interface ArchiveFile {
   name: string;
   path: string;
+  /** Leave the entry out if the file is gone by the time it is read (e.g. an expired upload deleted meanwhile). */
+  skipIfMissing?: boolean;
 }
 
 export type ArchiveSource = ArchiveEntry | ArchiveFile;
@@ -182,7 +184,13 @@ async function* tarStream(entries: Iterable<ArchiveSource> | AsyncIterable<Archi
     }
     // The size goes in the header before the bytes, so exactly that many are written even if
     // the file changes meanwhile (cut short, or padded with zeros if it shrank).
-    const handle = await open(entry.path, 'r');
+    let handle;
+    try {
+      handle = await open(entry.path, 'r');
+    } catch (error) {
+      if (entry.skipIfMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
     try {
       const stats = await handle.stat();
       yield tarHeader(entry.name, stats.size, stats.mtimeMs);

@@ -3,10 +3,10 @@
 // generated key if there is one, in one .tar.gz. Restores go into an empty DATA_DIR only, so a
 // restore can never mix two blogs or overwrite the one that is running.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { extractTarGz, writeTarGz, type ArchiveSource } from '../lib/archive.js';
+import { ArchiveError, extractTarGz, writeTarGz, type ArchiveFile, type ArchiveSource } from '../lib/archive.js';
 import { openDatabase, type Db } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { HOUR, MINUTE } from '../lib/clock.js';
@@ -41,21 +41,35 @@ export class BackupError extends Error {
   override name = 'BackupError';
 }
 
-/** Regular files under `dir`, as archive names under `prefix`; symbolic links are not followed. */
-async function* filesUnder(dir: string, prefix: string): AsyncGenerator<ArchiveSource> {
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Regular files under `dir`, as archive names under `prefix`; symbolic links are not followed.
+ * The server keeps running during a backup and deletes expired uploads, so a file that is gone by
+ * the time it is listed or read is left out rather than failing the whole backup.
+ */
+async function filesUnder(dir: string, prefix: string): Promise<ArchiveFile[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (isMissing(error)) return [];
     throw error;
   }
+  const files: ArchiveFile[] = [];
   for (const name of names) {
     const full = path.join(dir, name);
-    const stats = await lstat(full);
-    if (stats.isDirectory()) yield* filesUnder(full, `${prefix}/${name}`);
-    else if (stats.isFile()) yield { name: `${prefix}/${name}`, path: full };
+    let stats;
+    try {
+      stats = await lstat(full);
+    } catch (error) {
+      if (isMissing(error)) continue;
+      throw error;
+    }
+    if (stats.isDirectory()) files.push(...(await filesUnder(full, `${prefix}/${name}`)));
+    else if (stats.isFile()) files.push({ name: `${prefix}/${name}`, path: full, skipIfMissing: true });
   }
+  return files;
 }
 
 /** The snapshot must pass SQLite's own full check before it goes into an archive or a DATA_DIR. */
@@ -90,7 +104,7 @@ export function checkDatabaseFile(file: string): { schemaVersion: number } {
 export async function createBackup(db: Db, dataDir: string, file: string, now: number): Promise<BackupResult> {
   const started = performance.now();
   const target = path.resolve(file);
-  if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name, nothing was written.`);
+  if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name.`);
   const mediaDir = path.join(dataDir, MEDIA_DIR);
   if (target.startsWith(mediaDir + path.sep)) throw new BackupError('the backup cannot be written inside the media folder it backs up.');
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
@@ -103,22 +117,34 @@ export async function createBackup(db: Db, dataDir: string, file: string, now: n
     const { schemaVersion } = checkDatabaseFile(snapshot);
     const keyPath = path.join(dataDir, KEY_FILE);
     const includesKey = existsSync(keyPath);
-    let mediaFiles = 0;
-    const manifest: Manifest = { format: FORMAT, version: 1, createdAt: new Date(now).toISOString(), schemaVersion, includesKey, mediaFiles: 0 };
-    async function* entries(): AsyncGenerator<ArchiveSource> {
-      yield { name: MANIFEST, data: JSON.stringify(manifest, null, 2) + '\n' };
-      yield { name: DATABASE_FILE, path: snapshot };
-      if (includesKey) yield { name: KEY_FILE, path: keyPath };
-      for await (const entry of filesUnder(mediaDir, MEDIA_DIR)) {
-        mediaFiles += 1;
-        yield entry;
-      }
-    }
-    const bytes = await writeTarGz(target, entries(), now);
-    return { file: target, bytes, mediaFiles, includesKey, schemaVersion, ms: Math.round(performance.now() - started) };
+    // Listed after the snapshot: every upload the snapshot's posts use is already on disk (files
+    // are renamed into media/ before their row is committed), so none is missed.
+    const media = await filesUnder(mediaDir, MEDIA_DIR);
+    const manifest: Manifest = { format: FORMAT, version: 1, createdAt: new Date(now).toISOString(), schemaVersion, includesKey, mediaFiles: media.length };
+    const entries: ArchiveSource[] = [
+      { name: MANIFEST, data: JSON.stringify(manifest, null, 2) + '\n' },
+      { name: DATABASE_FILE, path: snapshot },
+      ...(includesKey ? [{ name: KEY_FILE, path: keyPath }] : []),
+      ...media,
+    ];
+    const bytes = await writeTarGz(target, entries, now);
+    return { file: target, bytes, mediaFiles: media.length, includesKey, schemaVersion, ms: Math.round(performance.now() - started) };
   } finally {
     for (const suffix of ['', '-journal', '-wal', '-shm']) await rm(snapshot + suffix, { force: true });
   }
+}
+
+function readManifest(file: string): Manifest {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    manifest = null;
+  }
+  if (typeof manifest !== 'object' || manifest === null || (manifest as Partial<Manifest>).format !== FORMAT) {
+    throw new BackupError('this archive is not a Quire backup (its quire-backup.json is not one).');
+  }
+  return manifest as Manifest;
 }
 
 /** Empty, or not there yet. A fresh volume's "lost+found" does not count. */
@@ -140,7 +166,7 @@ export interface RestoreResult {
  * only then are the files moved into place. On any failure the folder is left empty again.
  * The caller migrates the database afterwards, by starting Quire as usual.
  */
-export async function restoreBackup(file: string, dataDir: string): Promise<RestoreResult> {
+export async function restoreBackup(file: string, dataDir: string, options: { latestSchemaVersion?: number } = {}): Promise<RestoreResult> {
   const source = path.resolve(file);
   if (!existsSync(source)) throw new BackupError(`${source} does not exist.`);
   if (!isEmptyDataDir(dataDir)) {
@@ -155,11 +181,18 @@ export async function restoreBackup(file: string, dataDir: string): Promise<Rest
   try {
     const names = await extractTarGz(source, staging);
     if (!names.includes(MANIFEST) || !names.includes(DATABASE_FILE)) {
-      throw new BackupError('this archive is not a Quire backup (it has no quire-backup.json and quire.db). Nothing was restored.');
+      throw new BackupError('this archive is not a Quire backup (it has no quire-backup.json and quire.db).');
     }
     const unexpected = names.filter((n) => n !== MANIFEST && n !== DATABASE_FILE && n !== KEY_FILE && !n.startsWith(`${MEDIA_DIR}/`));
-    if (unexpected.length) throw new BackupError(`this archive has files a Quire backup never has (${unexpected.slice(0, 3).join(', ')}). Nothing was restored.`);
+    if (unexpected.length) throw new BackupError(`this archive has files a Quire backup never has (${unexpected.slice(0, 3).join(', ')}).`);
+    readManifest(path.join(staging, MANIFEST));
     const { schemaVersion } = checkDatabaseFile(path.join(staging, DATABASE_FILE));
+    // Refused here rather than at the next start, where the server would stop with a restored but unusable blog.
+    if (options.latestSchemaVersion !== undefined && schemaVersion > options.latestSchemaVersion) {
+      throw new BackupError(
+        `this backup was made by a newer Quire (database version ${schemaVersion}; this one knows up to ${options.latestSchemaVersion}). Upgrade Quire first, then restore.`,
+      );
+    }
     await unlink(path.join(staging, MANIFEST));
     for (const name of readdirSync(staging)) await rename(path.join(staging, name), path.join(dataDir, name));
     await rm(staging, { recursive: true });
@@ -172,6 +205,7 @@ export async function restoreBackup(file: string, dataDir: string): Promise<Rest
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     for (const name of [DATABASE_FILE, KEY_FILE, MEDIA_DIR]) rmSync(path.join(dataDir, name), { recursive: true, force: true });
+    if (error instanceof ArchiveError) throw new BackupError(`this file is not a Quire backup, or it is damaged (${error.message})`);
     throw error;
   }
 }
@@ -213,6 +247,11 @@ export async function runScheduledBackup({ db, dataDir, clock, everyHours }: Sch
   const newestAt = newest ? Date.parse(newest.replace(/^quire-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z.*$/, '$1-$2-$3T$4:$5:$6Z')) : 0;
   // A few minutes' slack so a 24-hour schedule does not drift by one check interval a day.
   if (newest && now - newestAt < everyHours * HOUR - 5 * MINUTE) return null;
+  // A backup cut short (the server stopped half-way) leaves a .partial archive and a snapshot;
+  // only this job writes scheduled names, and it runs one at a time, so any found now are dead.
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (/^quire-\d{8}T\d{6}Z\.tar\.gz\.partial$/.test(name)) await rm(path.join(dir, name), { force: true });
+  }
   const result = await createBackup(db, dataDir, path.join(dir, scheduledBackupName(now)), now);
   for (const old of scheduledBackups(dir).slice(0, -KEEP_SCHEDULED)) await rm(path.join(dir, old), { force: true });
   return result.file;

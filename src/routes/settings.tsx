@@ -1,5 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../context.js';
+import { authorForUser } from '../db/posts.js';
+import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES } from '../import/ghost.js';
+import { createTarGz } from '../lib/archive.js';
+import { buildBlogExport } from '../ops/export.js';
 import { keepOriginalImages, setKeepOriginalImages } from '../db/media.js';
 import { getSettings, saveSettings, type BlogSettings } from '../db/settings.js';
 import { chrome, readForm, renderPage, type FormFields } from '../lib/http.js';
@@ -9,6 +14,7 @@ import { requireOwner, requireUser } from './guards.js';
 export function settingsRoutes() {
   const app = new Hono<AppEnv>();
   app.use('/settings', requireUser, requireOwner);
+  app.use('/settings/*', requireUser, requireOwner);
 
   app.get('/settings', (c) =>
     renderPage(
@@ -29,6 +35,58 @@ export function settingsRoutes() {
     saveSettings(c.var.deps.db, values);
     setKeepOriginalImages(c.var.deps.db, form.keep_originals === '1');
     return c.redirect('/settings?saved=1', 303);
+  });
+
+  // ── Import and export ─────────────────────────────────────────────────────
+  // The result page is rendered, not redirected to: the report exists only now. Sending the
+  // form again is harmless, because a second import of the same file adds nothing.
+  const importPage = (c: Context<AppEnv>, result: { importReport?: string[]; importError?: string }, status: number) => {
+    const { db } = c.var.deps;
+    return renderPage(c, SettingsPage({ chrome: chrome(c), values: getSettings(db), keepOriginals: keepOriginalImages(db), ...result }), status);
+  };
+
+  app.post(
+    '/settings/import',
+    // Ghost exports are larger than the app-wide 1 MB; the extra room is the multipart framing (app.ts exempts this path).
+    bodyLimit({
+      maxSize: MAX_IMPORT_BYTES + 64 * 1024,
+      onError: (c) => importPage(c, { importError: 'That file is larger than 50 MB, the most Quire imports. Nothing was imported.' }, 413),
+    }),
+    async (c) => {
+      const { db, config, clock } = c.var.deps;
+      let file: unknown;
+      try {
+        file = (await c.req.parseBody()).file;
+      } catch {
+        file = undefined;
+      }
+      if (!(file instanceof File) || file.size === 0) {
+        return importPage(c, { importError: 'Choose the .json file Ghost exported (Settings → Labs → Export your content), then press Import.' }, 400);
+      }
+      try {
+        const report = importGhost(db, new Uint8Array(await file.arrayBuffer()), {
+          publicOrigin: config.origin,
+          now: clock.now(),
+          // Posts whose Ghost author is unknown carry the importing owner's byline.
+          fallbackAuthor: authorForUser(db, c.var.user!),
+        });
+        return importPage(c, { importReport: describeImport(report) }, 200);
+      } catch (error) {
+        if (error instanceof ImportError) return importPage(c, { importError: error.message }, 400);
+        throw error;
+      }
+    },
+  );
+
+  app.get('/settings/export', async (c) => {
+    const { db, config, clock } = c.var.deps;
+    const now = clock.now();
+    const blog = buildBlogExport(db, config.publicUrl, now);
+    const data = await createTarGz(blog.entries, now);
+    c.header('Content-Type', 'application/gzip');
+    c.header('Content-Disposition', `attachment; filename="${blog.filename}"`);
+    c.header('Cache-Control', 'no-store');
+    return c.body(new Uint8Array(data));
   });
 
   return app;
