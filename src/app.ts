@@ -49,6 +49,8 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
       // 10 attempts at once per address, then one every 6 s: plenty for a person, slow for a script.
       signInByIp: new TokenBucket(clock, 10, 6_000),
       enrolByIp: new TokenBucket(clock, 10, 6_000),
+      // Every sign-in page asks for one (passkey autofill): 30 at once, then one every 2 s.
+      passkeyOptionsByIp: new TokenBucket(clock, 30, 2_000),
       signInFailures: new FailureDelay(clock),
     },
     pageCache,

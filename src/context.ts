@@ -12,6 +12,8 @@ export interface Throttles {
   signInByIp: TokenBucket;
   /** Per-IP bucket for invite enrolment and recovery links. */
   enrolByIp: TokenBucket;
+  /** Per-IP bucket for passkey sign-in challenges, so one address cannot fill the challenge table. */
+  passkeyOptionsByIp: TokenBucket;
   /** Growing delays per account name, or per trusted browser of an account. */
   signInFailures: FailureDelay;
 }

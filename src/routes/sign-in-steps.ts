@@ -132,7 +132,12 @@ export function signInStepRoutes() {
   // ── Passkeys ───────────────────────────────────────────────────────────────
 
   app.post('/login/passkey/options', async (c) => {
-    const { db, config, clock } = c.var.deps;
+    const { db, config, clock, throttles } = c.var.deps;
+    const byIp = throttles.passkeyOptionsByIp.take(clientIp(c));
+    if (!byIp.ok) {
+      c.header('Retry-After', String(byIp.retryAfter));
+      return c.json({ error: 'busy', message: `Too many passkey requests from your network. Please wait ${describeWait(byIp.retryAfter)}.` }, 429);
+    }
     const options = await authenticationOptions(db, config, 'sign-in', null, clock.now());
     if (!options) return c.json({ error: 'busy', message: 'Too many sign-in attempts right now. Please try again in a minute.' }, 429);
     return c.json(options);

@@ -200,4 +200,16 @@ describe('signing in where someone is already signed in', () => {
     expect(await (await grace.client.get('/account')).text()).toContain('Ada');
     expect(ctx.db.prepare('SELECT count(*) FROM sessions WHERE user_id = ?').pluck().get(graceUser.id)).toBe(0);
   });
+
+  it('limits how many sign-in challenges one address can ask for, so nobody can fill the table', async () => {
+    const ctx = makeApp();
+    const visitor = new Client(ctx.app, ctx.config.origin);
+    for (let i = 0; i < 30; i++) expect((await visitor.postJson('/login/passkey/options', {})).status).toBe(200);
+    const refused = await visitor.postJson('/login/passkey/options', {});
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused.json()).message).toMatch(/Please wait/);
+    ctx.clock.advance(2_000);
+    expect((await visitor.postJson('/login/passkey/options', {})).status).toBe(200);
+  });
 });
