@@ -172,7 +172,8 @@ function securityHeaders(config: Config) {
       // Scripts only from our own origin: no inline script can run, even if one slipped into a page.
       scriptSrc: ["'self'"],
       styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
+      // No data: images: pictures are uploaded files, so a pasted data: URL can never display.
+      imgSrc: ["'self'"],
       connectSrc: ["'self'"],
       fontSrc: ["'self'"],
       objectSrc: ["'none'"],
