@@ -88,7 +88,9 @@ async function autosaveUnderKills(ctx) {
 
   let base = 1;
   try {
-    for (let n = 1; stats.acks < options.saves && performance.now() < deadline && stats.attempts < options.saves * 20; n++) {
+    // Until the target is acknowledged and the server has been killed often enough to mean something.
+    const enough = () => stats.acks >= options.saves && killer.kills >= options.minKills;
+    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < Math.max(options.saves, 100) * 50; n++) {
       const title = `Durability draft, save ${n}`;
       const html = draftHtml(random, n);
       for (;;) {
@@ -164,7 +166,14 @@ async function autosaveUnderKills(ctx) {
     lastAcknowledged: { revision: lastAck.revision, title: lastAck.title },
     found: { revision: row.revision, title: row.title, htmlMatches: row.html === lastAck.html, historyMatches: history?.html === row.html },
     integrity,
-    ok: finalOk && stats.lost.length === 0 && stats.fiveXX === 0 && integrity === 'ok' && killer.errors.length === 0 && stats.acks >= options.saves,
+    ok:
+      finalOk &&
+      stats.lost.length === 0 &&
+      stats.fiveXX === 0 &&
+      integrity === 'ok' &&
+      killer.errors.length === 0 &&
+      stats.acks >= options.saves &&
+      killer.kills >= options.minKills,
   };
 }
 
@@ -193,7 +202,8 @@ async function publishingUnderKills(ctx) {
     if (found !== before.lastAck && found !== before.inFlight) stats.lost.push({ expected: before.lastAck, found, at: 'restart' });
   });
   try {
-    for (let n = 1; stats.acks < options.toggles && performance.now() < deadline && stats.attempts < options.toggles * 50; n++) {
+    const enough = () => stats.acks >= options.toggles && killer.kills >= options.minKills;
+    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < Math.max(options.toggles, 100) * 100; n++) {
       const target = lastAck === 'draft' ? 'published' : 'draft';
       inFlight = target;
       for (;;) {
@@ -246,7 +256,7 @@ async function publishingUnderKills(ctx) {
     lastAcknowledged: lastAck,
     found: row.status,
     publicPage: publicAnswer,
-    ok: foundOk && stats.lost.length === 0 && stats.fiveXX === 0 && killer.errors.length === 0 && stats.acks >= options.toggles,
+    ok: foundOk && stats.lost.length === 0 && stats.fiveXX === 0 && killer.errors.length === 0 && stats.acks >= options.toggles && killer.kills >= options.minKills,
   };
 }
 
@@ -448,10 +458,20 @@ export async function durability(options, build) {
       console.log(lines.join('\n'));
       console.log(`\nwrites during backups: ${backup.writes.saves} saves, ${backup.writes.drafts} new drafts, ${backup.writes.fiveXX} failed; SQLITE_BUSY in server stderr: ${busy ? 'YES' : 'none'}`);
       const summary = [
-        verdict('autosaves acknowledged / found after SIGKILLs', `${saves.acknowledged} / ${saves.lost.length === 0 && saves.found.htmlMatches ? saves.acknowledged : `${saves.acknowledged - saves.lost.length} (${saves.lost.length} lost)`}`, `${options.saves}, none lost`, saves.ok),
-        verdict('SIGKILLs during autosaves', saves.kills),
-        verdict('publish/unpublish acknowledged / state found', `${publishing.acknowledged} / ${publishing.found === publishing.lastAcknowledged && publishing.lost.length === 0 ? 'as acknowledged' : `${publishing.found} (expected ${publishing.lastAcknowledged}), ${publishing.lost.length} lost`}`, `${options.toggles}, none lost`, publishing.ok),
-        verdict('SIGKILLs during publishing', publishing.kills),
+        verdict(
+          'autosaves acknowledged; last acknowledged revision / found in the file',
+          `${saves.acknowledged}; ${saves.lastAcknowledged.revision} / ${saves.found.revision}${saves.found.htmlMatches ? ' (same text)' : ' (TEXT DIFFERS)'}, ${saves.lost.length} lost`,
+          `≥ ${options.saves}, none lost`,
+          saves.ok,
+        ),
+        verdict('SIGKILLs during autosaves', saves.kills, `≥ ${options.minKills}`, saves.kills >= options.minKills),
+        verdict(
+          'publish/unpublish acknowledged; last acknowledged state / found',
+          `${publishing.acknowledged}; ${publishing.lastAcknowledged} / ${publishing.found} (public page ${publishing.publicPage}), ${publishing.lost.length} lost`,
+          `≥ ${options.toggles}, none lost`,
+          publishing.ok,
+        ),
+        verdict('SIGKILLs during publishing', publishing.kills, `≥ ${options.minKills}`, publishing.kills >= options.minKills),
         verdict('backups during writes: consistent / taken', `${backup.backups.filter((b) => b.ok).length} / ${backup.backups.length}`, `${options.backups}, all consistent`, backup.ok),
         verdict('SQLITE_BUSY in server stderr', busy ? 'yes' : 'none', 'none', !busy),
       ];

@@ -30,6 +30,7 @@ Options (each also settable as STRESS_<NAME>, e.g. STRESS_DURATION=10; a flag wi
   --backups <n>        durability: backups taken during writes (default 3)
   --kill-min <ms>      durability: shortest time between SIGKILLs (default 20)
   --kill-max <ms>      durability: longest time between SIGKILLs (default 400)
+  --min-kills <n>      durability: each phase goes on until it has also seen this many SIGKILLs (default 10)
   --posts <n>          scale, memory: posts in the large database (default 10000)
   --revisions <n>      scale, memory: revisions in the large database (default 200000)
   --requests <n>       scale: timed requests per kind and size (default 200)
@@ -49,6 +50,7 @@ const DEFAULTS = {
   backups: '3',
   'kill-min': '20',
   'kill-max': '400',
+  'min-kills': '10',
   posts: '10000',
   revisions: '200000',
   requests: '200',
@@ -101,6 +103,7 @@ const options = {
   toggles: Math.floor(positive('toggles')),
   backups: Math.floor(positive('backups')),
   kill: { minMs: Math.floor(positive('kill-min')), maxMs: Math.floor(positive('kill-max')) },
+  minKills: Math.floor(Number(values['min-kills'])) || 0,
   posts: Math.floor(positive('posts')),
   revisions: Math.floor(positive('revisions')),
   requests: Math.floor(positive('requests')),
