@@ -146,17 +146,19 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
         console.error(`${file} is ${megabytes(size)}; Quire imports Ghost exports of up to ${megabytes(MAX_IMPORT_BYTES)}. Nothing was imported.`);
         return 1;
       }
-      let fallbackAuthor;
-      if (values.author) {
-        const user = cliAuthor(db, values.author);
-        if (typeof user === 'string') {
-          console.error(user);
-          return 1;
-        }
-        fallbackAuthor = authorForUser(db, user);
+      const user = values.author ? cliAuthor(db, values.author) : null;
+      if (typeof user === 'string') {
+        console.error(user);
+        return 1;
       }
+      const input = readFileSync(file);
       try {
-        const report = importGhost(db, readFileSync(file), { publicOrigin: config.origin, now: systemClock.now(), fallbackAuthor });
+        // One transaction around both, so a bad file does not even leave a new byline behind.
+        const report = db
+          .transaction(() =>
+            importGhost(db, input, { publicOrigin: config.origin, now: systemClock.now(), fallbackAuthor: user ? authorForUser(db, user) : undefined }),
+          )
+          .immediate();
         for (const line of describeImport(report)) console.log(line);
         return 0;
       } catch (error) {

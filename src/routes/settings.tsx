@@ -64,12 +64,18 @@ export function settingsRoutes() {
         return importPage(c, { importError: 'Choose the .json file Ghost exported (Settings → Labs → Export your content), then press Import.' }, 400);
       }
       try {
-        const report = importGhost(db, new Uint8Array(await file.arrayBuffer()), {
-          publicOrigin: config.origin,
-          now: clock.now(),
-          // Posts whose Ghost author is unknown carry the importing owner's byline.
-          fallbackAuthor: authorForUser(db, c.var.user!),
-        });
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        // One transaction around both, so a bad file does not even leave the owner's byline behind.
+        const report = db
+          .transaction(() =>
+            importGhost(db, bytes, {
+              publicOrigin: config.origin,
+              now: clock.now(),
+              // Posts whose Ghost author is unknown carry the importing owner's byline.
+              fallbackAuthor: authorForUser(db, c.var.user!),
+            }),
+          )
+          .immediate();
         return importPage(c, { importReport: describeImport(report) }, 200);
       } catch (error) {
         if (error instanceof ImportError) return importPage(c, { importError: error.message }, 400);
