@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describe } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { createServerWithPageCache, PageCache } from '../../src/lib/page-cache.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { migrate, openDatabase, readMigrations } from '../../src/db/database.js';
@@ -56,16 +57,21 @@ async function freePort(): Promise<number> {
 }
 
 /** A real Quire on a real port, on a temp database, as a person would reach it. */
-export async function startQuire(env: Record<string, string> = {}) {
+export async function startQuire(env: Record<string, string> = {}, { publicHost = 'localhost' } = {}) {
   const port = await freePort();
   // Lives for a whole describe block (beforeAll/afterAll), so it is cleaned up by close().
   const dataDir = mkdtempSync(path.join(tmpdir(), 'quire-e2e-'));
-  const config = testConfig(dataDir, { PUBLIC_URL: `http://localhost:${port}`, PORT: String(port), ...env });
+  const config = testConfig(dataDir, { PUBLIC_URL: `http://${publicHost}:${port}`, PORT: String(port), ...env });
   const db = openDatabase(path.join(dataDir, 'quire.db'));
   migrate(db, readMigrations(config.migrationsDir));
-  const app = createApp({ db, config, clock: systemClock });
+  // Built as src/server.ts builds it: rendered public pages answered from memory in front of the app.
+  const pageCache = new PageCache();
+  const app = createApp({ db, config, clock: systemClock, pageCache });
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server));
+    const s = serve(
+      { fetch: app.fetch, port, hostname: '127.0.0.1', createServer: createServerWithPageCache(pageCache, db, config) },
+      () => resolve(s as unknown as Server),
+    );
   });
   return {
     url: config.publicUrl,

@@ -1,21 +1,14 @@
 // Readers in a real Chromium, against Quire served as server.ts serves it (page cache in front):
 // every public page loads with no script and nothing from anywhere but this blog, passes axe-core
 // in light and dark mode, and looks right on a phone and a desk.
-import { serve } from '@hono/node-server';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { migrate, openDatabase, readMigrations } from '../../src/db/database.js';
-import { DAY, HOUR, systemClock } from '../../src/lib/clock.js';
-import { createServerWithPageCache, PageCache } from '../../src/lib/page-cache.js';
+import { DAY, HOUR } from '../../src/lib/clock.js';
 import { projectRoot } from '../../src/lib/paths.js';
-import { testConfig } from '../helpers.js';
 import { edit, makeWriter, publish } from '../reading-fixtures.js';
-import { describeBrowser, launchBrowser, screenshotPath } from './browser.js';
+import { describeBrowser, launchBrowser, screenshotPath, startQuire } from './browser.js';
 
 const AXE = readFileSync(path.join(projectRoot(), 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -36,51 +29,15 @@ ascent:   410 m
 time:     5 h 20 min, with stops for tea</code></pre>
 <p>See <a href="https://example.org/lakes">the lakes guide</a> for the full map. We will go back in spring.</p>`;
 
-/**
- * Quire on a real port exactly as server.ts starts it: the page cache answers in front of the
- * app, so repeat visits here are served the way readers' are.
- */
-async function startReadingServer() {
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'quire-e2e-reading-'));
-  const config = testConfig(dataDir, { PUBLIC_URL: `http://127.0.0.1:${port}`, PORT: String(port) });
-  const db = openDatabase(path.join(dataDir, 'quire.db'));
-  migrate(db, readMigrations(config.migrationsDir));
-  const pageCache = new PageCache();
-  const app = createApp({ db, config, clock: systemClock, pageCache });
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve(
-      { fetch: app.fetch, port, hostname: '127.0.0.1', createServer: createServerWithPageCache(pageCache, db, config) },
-      () => resolve(s as unknown as Server),
-    );
-  });
-  return {
-    url: config.publicUrl,
-    db,
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      db.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 describeBrowser('reading in a real browser', () => {
   let browser: Browser;
-  let quire: Awaited<ReturnType<typeof startReadingServer>>;
+  let quire: Awaited<ReturnType<typeof startQuire>>;
   let postPath: string;
   const year = new Date().getUTCFullYear();
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    quire = await startReadingServer();
+    quire = await startQuire({}, { publicHost: '127.0.0.1' });
     const mary = makeWriter(quire.db, 'Mary Shelley');
     const ada = makeWriter(quire.db, 'Ada Lovelace');
     // Recent enough that the archive has this year and last: dates are real, the server's clock is.
