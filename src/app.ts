@@ -70,10 +70,14 @@ export function createApp({ db, config, clock = systemClock, assets = new Assets
   });
 
   // Pages whose address carries a secret (invite, recovery and preview links) send no Referer
-  // anywhere. Registered before securityHeaders so it has the last word on the way out.
+  // anywhere and ask search engines not to index them, should such a link ever leak. Registered
+  // before securityHeaders so it has the last word on the way out.
   app.use('*', async (c, next) => {
     await next();
-    if (SECRET_PATHS.test(c.req.path)) c.header('Referrer-Policy', 'no-referrer');
+    if (SECRET_PATHS.test(c.req.path)) {
+      c.header('Referrer-Policy', 'no-referrer');
+      c.header('X-Robots-Tag', 'noindex, nofollow');
+    }
   });
   app.use('*', securityHeaders(config));
 

@@ -265,10 +265,12 @@ function renderSitemap(c: Context<AppEnv>): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
 }
 
-// Writers' pages, sign-in and private links are for people with a reason to be there. Each is
-// listed exactly ("$" ends a rule, RFC 9309) and as a folder, so a post page called
-// "/writing-tips" is not caught by the rule for "/write".
-const PRIVATE_PATHS = ['write', 'api', 'preview', 'login', 'logout', 'invite', 'welcome', 'recover', 'account', 'members', 'settings'];
+// Writers' pages and sign-in are for people with a reason to be there. Each is listed exactly
+// ("$" ends a rule, RFC 9309) and as a folder, so a post page called "/writing-tips" is not
+// caught by the rule for "/write". Secret links (/preview/, /invite/, /recover/) are left out on
+// purpose: a crawler must be allowed to fetch one to see its X-Robots-Tag: noindex, otherwise a
+// leaked link could still be listed as a bare address.
+const PRIVATE_PATHS = ['write', 'api', 'login', 'logout', 'welcome', 'account', 'members', 'settings'];
 
 function renderRobots(publicUrl: string): string {
   const rules = PRIVATE_PATHS.flatMap((path) => [`Disallow: /${path}$`, `Disallow: /${path}/`]);

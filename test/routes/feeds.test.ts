@@ -326,11 +326,16 @@ describe('sitemap.xml and robots.txt', () => {
     expect(robots.status).toBe(200);
     expect(robots.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(robots.body).toContain('User-agent: *\n');
-    for (const rule of ['Disallow: /write$', 'Disallow: /write/', 'Disallow: /preview/', 'Disallow: /login$', 'Disallow: /invite/', 'Disallow: /settings$', 'Disallow: /api/']) {
+    for (const rule of ['Disallow: /write$', 'Disallow: /write/', 'Disallow: /login$', 'Disallow: /settings$', 'Disallow: /api/']) {
       expect(robots.body).toContain(`${rule}\n`);
     }
     expect(robots.body).toContain('Sitemap: http://localhost:3000/sitemap.xml\n');
     expect(robots.body).not.toMatch(/Disallow: \/\n/);
     expect(robots.body).not.toMatch(/Disallow: \/(posts|tags|authors|archive|search|feed)/);
+    // Secret links stay fetchable so crawlers see their noindex header.
+    expect(robots.body).not.toMatch(/Disallow: \/(preview|invite|recover)/);
+    for (const secret of ['/invite/not-a-real-token', '/recover/not-a-real-token', '/preview/not-a-real-token']) {
+      expect((await ctx.app.request(secret)).headers.get('x-robots-tag'), secret).toBe('noindex, nofollow');
+    }
   });
 });
