@@ -28,6 +28,7 @@ repo="$(cd "$here/.." && pwd)"
 image=localhost/quire:test
 name=quire-test-$$
 volume=quire-test-data-$$
+restore_volume=quire-test-restored-$$
 secret=quire-test-secret-$$
 failures=0
 
@@ -55,7 +56,7 @@ cleanup() {
     log "container logs:"; pm logs "$name" 2>&1 | tail -40 >&2
   fi
   pm rm --force --time 0 "$name" > /dev/null 2>&1
-  pm volume rm --force "$volume" > /dev/null 2>&1
+  pm volume rm --force "$volume" "$restore_volume" > /dev/null 2>&1
   pm secret rm "$secret" > /dev/null 2>&1
   [ "${QUIRE_TEST_KEEP:-0}" = 1 ] || pm rmi "$image" > /dev/null 2>&1
   # Build-stage layers stay for a day as cache for the next run; older ones would only fill the disk.
@@ -192,10 +193,9 @@ check_not_code "the key does not appear in podman inspect" 'pm inspect "$name" |
 check "the database is in the volume" inside test -s /data/quire.db
 
 # --- Persistence fixture ----------------------------------------------------------------------------------------------
-# TODO(issue 5): when the CLI can create posts, replace this block and the two check_persisted calls below with:
-#   create a post with `node dist/src/cli.js <post command>` inside the container, and after each restart GET the
-#   post's URL from the host and find its title. Until then the fixture is an owner account, a signed-in session and
-#   an invite, all of which live only in /data/quire.db.
+# An owner account made through the invite the CLI prints (argon2 runs in the container), then a post made with the
+# CLI's new-post inside the running container, next to the server, on the same /data. After every restart the post's
+# public page and the owner's session must still be there: all of it lives only in /data/quire.db.
 owner_link="$(inside node dist/src/cli.js invite --owner)" || true
 owner_token="${owner_link##*/invite/}"
 if [[ "$owner_link" == "$base_url/invite/"* ]]; then pass "CLI in the container printed an owner invite"; else fail "CLI invite --owner printed '$owner_link'"; fi
@@ -207,22 +207,32 @@ if [ "$enrol_status" = 200 ] && grep -q 'Container Test' "$work/enrol.html"; the
 else
   fail "enrolling through the invite answered $enrol_status"
 fi
-writer_link="$(inside node dist/src/cli.js invite)" || true
-writer_path="/invite/${writer_link##*/invite/}"
+
+post_title="Written in a container $$"
+post_url="$(inside node dist/src/cli.js new-post --title "$post_title" --body "Made by the CLI inside the container." --publish 2> /dev/null)" || true
+if [[ "$post_url" == "$base_url/posts/written-in-a-container-"* ]]; then
+  pass "CLI new-post --publish in the running container printed $post_url"
+else
+  fail "CLI new-post printed '$post_url'"
+fi
 
 check_persisted() { # $1: when
   local status
+  status="$(curl -sS -o "$work/post.html" -w '%{http_code}' "$post_url")"
+  if [ "$status" = 200 ] && grep -qF "$post_title" "$work/post.html"; then
+    pass "$1: the post made by the CLI is on its public page"
+  else
+    fail "$1: GET $post_url answered $status"
+  fi
+  # Control: a post that was never written must not be found, or the check above proves nothing.
+  status="$(curl -sS -o /dev/null -w '%{http_code}' "$base_url/posts/never-written-$$")"
+  if [ "$status" = 404 ]; then pass "$1: a post that was never written is not found (control)"; else fail "$1: an unknown post answered $status"; fi
   status="$(curl -sS -o "$work/members.html" -w '%{http_code}' -b "$cookies" "$base_url/members")"
   if [ "$status" = 200 ] && grep -q 'Container Test' "$work/members.html"; then
     pass "$1: the owner's session and account are still there"
   else
     fail "$1: GET /members with the owner's cookie answered $status"
   fi
-  status="$(curl -sS -o /dev/null -w '%{http_code}' "$base_url$writer_path")"
-  if [ "$status" = 200 ]; then pass "$1: the invite made by the CLI still works"; else fail "$1: the CLI's invite answered $status"; fi
-  # Control: the same request for an invite that never existed must fail, or the check above proves nothing.
-  status="$(curl -sS -o /dev/null -w '%{http_code}' "$base_url/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAA")"
-  if [ "$status" = 410 ]; then pass "$1: an unknown invite is refused (control)"; else fail "$1: an unknown invite answered $status"; fi
 }
 check_persisted "before stopping"
 
@@ -252,6 +262,47 @@ check_persisted "in a new container"
 check_not_code "no new setup link was printed (accounts were found)" 'pm logs "$name" 2>&1 | grep -q "no accounts yet"'
 
 # ---------------------------------------------------------------------------------------------------------------------
+echo "== Backup and restore with the CLI (as docs/deploy.md tells self-hosters)"
+backup_file="/data/backups/test-$$.tar.gz"
+started="$(now)"
+if inside node dist/src/cli.js backup "$backup_file" > /dev/null 2> "$work/backup.err"; then
+  backup_time="$(since "$started")"
+  backup_size="$(inside stat -c %s "$backup_file")"
+  pass "quire backup in the running container: $(numfmt --to=si --suffix=B "$backup_size") in ${backup_time} s (with podman exec)"
+else
+  backup_time=failed; backup_size=0
+  cat "$work/backup.err" >&2; fail "quire backup in the running container"
+fi
+# The restore runs in a throwaway container with the same hardening, the backup read from the old volume.
+restore_cli() { # $1: target volume; the rest: cli arguments
+  local target="$1"; shift
+  quiet pm run --rm --no-healthcheck --read-only --cap-drop=ALL --security-opt=no-new-privileges \
+    --secret "$secret,type=mount,target=/run/quire_secret,uid=1000,gid=1000,mode=0400" \
+    --env QUIRE_SECRET_FILE=/run/quire_secret \
+    --volume "$target:/data" --volume "$volume:/old:ro" \
+    "$image" node dist/src/cli.js "$@"
+}
+check_not "restore refuses the volume in use (not empty)" restore_cli "$volume" restore "/old/backups/test-$$.tar.gz"
+pm volume create "$restore_volume" > /dev/null
+started="$(now)"
+if restore_cli "$restore_volume" restore "/old/backups/test-$$.tar.gz" > /dev/null 2> "$work/restore.err"; then
+  pass "quire restore into a new, empty volume in $(since "$started") s (including podman run)"
+else
+  cat "$work/restore.err" >&2; fail "quire restore into a new, empty volume"
+fi
+quiet pm rm --force --time 10 "$name" > /dev/null
+volume_in_use="$volume"
+volume="$restore_volume"
+run_container
+volume="$volume_in_use"
+if restored_time="$(wait_healthy)"; then
+  pass "a container on the restored volume is healthy after ${restored_time} s"
+  check_persisted "restored from the backup"
+else
+  fail "a container on the restored volume did not become healthy"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------------
 echo "== Quadlet units"
 quadlet="${QUADLET:-$(command -v quadlet || true)}"
 [ -z "$quadlet" ] && [ -x /usr/libexec/podman/quadlet ] && quadlet=/usr/libexec/podman/quadlet
@@ -275,6 +326,7 @@ echo "  first start    ${first_start_total} s to healthy"
 echo "  podman stop    ${stop_time} s"
 echo "  restart        ${restart_time} s to healthy"
 echo "  re-create      ${recreate_time} s to healthy"
+echo "  backup         $(numfmt --to=si --suffix=B "${backup_size:-0}") in ${backup_time:-?} s (quire backup via podman exec)"
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

@@ -295,6 +295,7 @@ main(process.argv.slice(2)).then(
     // A person reads this: the message, not a stack (bad flags, bad config, a missing file).
     console.error(`quire: ${error instanceof Error ? error.message : String(error)}`);
     if (!(error instanceof ConfigError) && process.env.QUIRE_DEBUG) console.error(error);
-    process.exit(1);
+    // An unknown or malformed option is a usage mistake, like a missing argument.
+    process.exit(String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS') ? 2 : 1);
   },
 );

@@ -143,6 +143,9 @@ describe('quire new-post', () => {
 
     const usage = await quire(dataDir, ['new-post', '--body', 'no title']);
     expect(usage.code).toBe(2);
+    const unknownOption = await quire(dataDir, ['new-post', '--title', 'x', '--pubish']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("Unknown option '--pubish'");
     const nobody = await quire(dataDir, ['new-post', '--title', 'x', '--author', 'nobody-0000']);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('No account has the username "nobody-0000"');
