@@ -114,7 +114,7 @@ export async function concurrency(options, build) {
     // Readers: closed loops with no pause, the harshest case for a single Node process.
     const readerClient = new HttpClient(server.base, { maxSockets: options.readers });
     const readers = Array.from({ length: options.readers }, async () => {
-      while (performance.now() < end) {
+      for (let n = 0; n < 10_000_000 && performance.now() < end; n++) {
         const [kind, url] = readUrl();
         record(kind, await readerClient.get(url));
       }
@@ -149,7 +149,7 @@ export async function concurrency(options, build) {
     const others = { invites: 0, backups: 0, backupMethod: null, failures: [], stderr: '' };
     const otherLoop = (async () => {
       let backedUp = false;
-      while (performance.now() < end - 1000) {
+      for (let round = 0; round < 10_000 && performance.now() < end - 1000; round++) {
         await sleep(Math.min(5000, end - 1000 - performance.now()));
         if (performance.now() >= end - 1000) break;
         try {

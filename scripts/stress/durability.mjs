@@ -39,7 +39,8 @@ function draftHtml(random, n) {
 function startKiller(server, random, { minMs, maxMs }, afterRestart) {
   const state = { stop: false, kills: 0, restartMs: [], errors: [] };
   state.done = (async () => {
-    while (!state.stop) {
+    // Stopped by its phase; the count only guards against a phase that never says so.
+    while (!state.stop && state.kills < 10_000) {
       await sleep(random.int(minMs, maxMs));
       if (state.stop) break;
       await server.stop('SIGKILL');
@@ -90,11 +91,12 @@ async function autosaveUnderKills(ctx) {
   try {
     // Until the target is acknowledged and the server has been killed often enough to mean something.
     const enough = () => stats.acks >= options.saves && killer.kills >= options.minKills;
-    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < Math.max(options.saves, 100) * 50; n++) {
+    const maxAttempts = Math.max(options.saves, 100) * 50;
+    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < maxAttempts; n++) {
       const title = `Durability draft, save ${n}`;
       const html = draftHtml(random, n);
       for (;;) {
-        if (performance.now() > deadline || killer.errors.length) break;
+        if (performance.now() > deadline || killer.errors.length || stats.attempts >= maxAttempts) break;
         stats.attempts++;
         const r = await client.json(`/api/posts/${id}`, { baseRevision: base, title, html });
         if (r.status === 200) {
@@ -203,11 +205,12 @@ async function publishingUnderKills(ctx) {
   });
   try {
     const enough = () => stats.acks >= options.toggles && killer.kills >= options.minKills;
-    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < Math.max(options.toggles, 100) * 100; n++) {
+    const maxAttempts = Math.max(options.toggles, 100) * 100;
+    for (let n = 1; !enough() && performance.now() < deadline && stats.attempts < maxAttempts; n++) {
       const target = lastAck === 'draft' ? 'published' : 'draft';
       inFlight = target;
       for (;;) {
-        if (performance.now() > deadline || killer.errors.length) break;
+        if (performance.now() > deadline || killer.errors.length || stats.attempts >= maxAttempts) break;
         stats.attempts++;
         const r = await client.form(`/write/${id}/${target === 'published' ? 'publish' : 'unpublish'}`);
         if (r.status === 303) {

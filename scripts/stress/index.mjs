@@ -36,6 +36,7 @@ Options (each also settable as STRESS_<NAME>, e.g. STRESS_DURATION=10; a flag wi
   --requests <n>       scale: timed requests per kind and size (default 200)
   --starts <n>         memory: server starts timed on the large database (default 5)
   --load <s>           memory: seconds of mixed load before the second reading (default 20)
+  --node-options <s>   NODE_OPTIONS for the Quire servers under test, e.g. "--max-semi-space-size=2"
   --seed <n>           random seed, to repeat a run (default: random)
   --max-minutes <n>    give up on a scenario after this long (default 15; seeding is not counted)
 
@@ -66,6 +67,7 @@ const { values, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h' },
     json: { type: 'string', default: fromEnv('json') },
     seed: { type: 'string', default: fromEnv('seed') },
+    'node-options': { type: 'string', default: fromEnv('node-options') },
     ...Object.fromEntries(Object.entries(DEFAULTS).map(([name, value]) => [name, { type: 'string', default: fromEnv(name) ?? value }])),
   },
 });
@@ -110,12 +112,17 @@ const options = {
   starts: Math.floor(positive('starts')),
   loadS: positive('load'),
   maxMinutes: positive('max-minutes'),
+  nodeOptions: values['node-options'] ?? null,
 };
 if (options.kill.maxMs < options.kill.minMs) options.kill.maxMs = options.kill.minMs;
+
+// lib.mjs hands it to every server it starts.
+if (values['node-options']) process.env.STRESS_NODE_OPTIONS = values['node-options'];
 
 const host = machine();
 console.log(`Quire stress suite: ${wanted.join(', ')} — seed ${seed}`);
 console.log(`Machine: ${host.cpus} CPU (${host.cpuModel}), ${host.memoryGiB} GiB RAM, Node ${host.node}, ${host.platform}`);
+if (options.nodeOptions) console.log(`Servers run with NODE_OPTIONS=${options.nodeOptions}`);
 
 const report = { startedAt: new Date().toISOString(), machine: host, seed, options, scenarios: {} };
 const build = snapshotBuild();

@@ -121,6 +121,8 @@ export function serverEnv(dataDir, port, extra = {}) {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // Node flags for the servers under test only (e.g. heap sizes to compare): --node-options.
+    ...(process.env.STRESS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.STRESS_NODE_OPTIONS } : {}),
     DATA_DIR: dataDir,
     PORT: String(port),
     HOST,
@@ -186,13 +188,14 @@ export class QuireServer {
       if (this.child === child) this.child = null;
     });
     const deadline = started + timeoutMs;
-    for (;;) {
+    for (let tries = 0; tries < 1_000_000; tries++) {
       if (this.child !== child) throw new Error(`Quire exited during start-up:\n${this.stderr.slice(-4000)}\n${this.stdoutTail.slice(-2000)}`);
       const status = await probe(`${this.base}/healthz`, 1000);
       if (status === 200) return performance.now() - started;
       if (performance.now() > deadline) throw new Error(`Quire did not answer /healthz within ${timeoutMs} ms`);
       await sleep(2);
     }
+    throw new Error('Quire did not answer /healthz');
   }
 
   get pid() {
