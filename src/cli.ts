@@ -126,32 +126,44 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
     },
   },
   import: {
-    usage: 'import ghost <export.json> [--author <username>]',
+    usage: 'import ghost <export.json>|- [--author <username>]',
     summary:
-      'Import a Ghost JSON export (Ghost → Settings → Labs → Export): posts and pages with their dates, status, slugs, bylines and tags; old addresses redirect. Importing the same file again adds nothing. --author: the byline for posts whose Ghost author is unknown.',
+      'Import a Ghost JSON export (Ghost → Settings → Labs → Export; "-" reads it from stdin): posts and pages with their dates, status, slugs, bylines and tags; old addresses redirect. Importing the same file again adds nothing. --author: the byline for posts whose Ghost author is unknown.',
     run(args, { db, config }) {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { author: { type: 'string' } } });
-      const file = positionals[0] === 'ghost' ? onePath(positionals.slice(1), this.usage) : null;
-      if (!file) {
-        if (positionals[0] !== 'ghost') console.error(`Usage: npm run quire -- ${this.usage}   (Ghost is the only source so far)`);
+      if (positionals[0] !== 'ghost' || positionals.length !== 2 || !positionals[1]) {
+        console.error(`Usage: npm run quire -- ${this.usage}${positionals[0] !== 'ghost' ? '   (Ghost is the only source so far)' : ''}`);
         return 2;
-      }
-      if (!existsSync(file)) {
-        console.error(`${file} does not exist.`);
-        return 1;
-      }
-      // Checked before reading, so a wrong multi-gigabyte file is never loaded.
-      const size = statSync(file).size;
-      if (size > MAX_IMPORT_BYTES) {
-        console.error(`${file} is ${megabytes(size)}; Quire imports Ghost exports of up to ${megabytes(MAX_IMPORT_BYTES)}. Nothing was imported.`);
-        return 1;
       }
       const user = values.author ? cliAuthor(db, values.author) : null;
       if (typeof user === 'string') {
         console.error(user);
         return 1;
       }
-      const input = readFileSync(file);
+      const tooLarge = (name: string, size: number) =>
+        `${name} is ${megabytes(size)}; Quire imports Ghost exports of up to ${megabytes(MAX_IMPORT_BYTES)}. Nothing was imported.`;
+      let input: Buffer;
+      if (positionals[1] === '-') {
+        // From stdin, e.g. `podman exec -i quire node dist/src/cli.js import ghost - < export.json`.
+        input = readFileSync(0);
+        if (input.length > MAX_IMPORT_BYTES) {
+          console.error(tooLarge('The export', input.length));
+          return 1;
+        }
+      } else {
+        const file = path.resolve(positionals[1]);
+        if (!existsSync(file)) {
+          console.error(`${file} does not exist.`);
+          return 1;
+        }
+        // Checked before reading, so a wrong multi-gigabyte file is never loaded.
+        const size = statSync(file).size;
+        if (size > MAX_IMPORT_BYTES) {
+          console.error(tooLarge(file, size));
+          return 1;
+        }
+        input = readFileSync(file);
+      }
       try {
         // One transaction around both, so a bad file does not even leave a new byline behind.
         const report = db

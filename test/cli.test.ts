@@ -85,7 +85,7 @@ describe('quire help and invite', () => {
     const dataDir = tempDir();
     const help = await quire(dataDir, ['help']);
     expect(help.code).toBe(0);
-    for (const command of ['invite [--owner]', 'recovery-link <username>', 'new-post --title', 'import ghost <export.json>', 'export <file.tar.gz>', 'backup <file.tar.gz>', 'restore <file.tar.gz>']) {
+    for (const command of ['invite [--owner]', 'recovery-link <username>', 'new-post --title', 'import ghost <export.json>|-', 'export <file.tar.gz>', 'backup <file.tar.gz>', 'restore <file.tar.gz>']) {
       expect(help.stdout).toContain(`\n  ${command}`);
     }
     expect(readdirSync(dataDir), 'help touches nothing').toEqual([]);
@@ -165,7 +165,8 @@ describe('quire import ghost', () => {
     const after = withDb(dataDir, (db) => ({ posts: count(db, 'posts'), redirects: count(db, 'redirects'), authors: count(db, 'authors') }));
     expect(after.posts).toBe(32);
 
-    const second = await quire(dataDir, ['import', 'ghost', file]);
+    // From stdin, as `podman exec -i quire … import ghost - < export.json` sends it.
+    const second = await quire(dataDir, ['import', 'ghost', '-'], { input: readFileSync(file, 'utf8') });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('32 already imported before: left as they are.');
 
@@ -178,7 +179,8 @@ describe('quire import ghost', () => {
       [['import', 'ghost', notJson], 1, /not valid JSON\b.*Nothing was imported\./s],
       [['import', 'ghost', huge], 1, /51\.0 MB; Quire imports Ghost exports of up to 50\.0 MB\. Nothing was imported\./],
       [['import', 'ghost', path.join(dir, 'missing.json')], 1, /does not exist/],
-      [['import', 'ghost'], 2, /Usage: npm run quire -- import ghost <export\.json>/],
+      [['import', 'ghost'], 2, /Usage: npm run quire -- import ghost <export\.json>\|-/],
+      [['import', 'ghost', '-'], 1, /not a Ghost export: the file is not valid JSON/],
       [['import', 'wordpress', file], 2, /Ghost is the only source so far/],
       [['import', 'ghost', file, '--author', 'nobody-0000'], 1, /No account has the username/],
     ] as const) {
