@@ -119,7 +119,7 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
         if (!saved.ok) throw new Error('the new post could not be saved');
         if (values.publish) publishPost(db, draft.id, now);
         return saved.post;
-      })();
+      }).immediate();
       console.error(`${values.publish ? 'Published' : 'Draft saved'}: “${post.title}” by ${user.displayName}.`);
       console.log(values.publish ? config.publicUrl + postPath(post) : `${config.publicUrl}/write/${post.id}`);
       return 0;

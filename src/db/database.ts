@@ -68,6 +68,8 @@ export function migrate(db: Db, migrations: Migration[]): { from: number; to: nu
   for (const migration of migrations.slice(from)) {
     try {
       db.transaction(() => {
+        // Another process (the CLI and the server starting together) may have applied it while we waited for the lock.
+        if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
         db.exec(migration.sql);
         db.pragma(`user_version = ${migration.version}`);
       }).immediate();

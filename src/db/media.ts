@@ -132,7 +132,7 @@ export function recordMedia(db: Db, input: NewMedia): Media {
       );
     }
     return getMedia(db, id)!;
-  })();
+  }).immediate();
 }
 
 /** A picture uploaded again: if no post uses it, its 30 days start over (see recordMedia). */
@@ -185,7 +185,7 @@ export function syncPostMedia(db: Db, postId: number, now: number): void {
            AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.media_id = media.id)`,
       ).run(now, JSON.stringify(before));
     }
-  })();
+  }).immediate();
 }
 
 /**

@@ -6,7 +6,7 @@ export function replaceRecoveryCodes(db: Db, userId: number, codeHashes: Buffer[
     deleteRecoveryCodes(db, userId);
     const insert = sql(db, 'INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)');
     for (const hash of codeHashes) insert.run(userId, hash, now);
-  })();
+  }).immediate();
 }
 
 /**

@@ -50,7 +50,7 @@ export function insertRecoveryLink(
       link.expiresAt,
     );
     return Number(result.lastInsertRowid);
-  })();
+  }).immediate();
 }
 
 export function getRecoveryLinkByTokenHash(db: Db, tokenHash: Buffer): RecoveryLink | null {

@@ -27,5 +27,5 @@ export function saveSettings(db: Db, settings: BlogSettings): void {
   const upsert = sql(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   db.transaction(() => {
     for (const [key, value] of Object.entries(settings)) upsert.run(key, value);
-  })();
+  }).immediate();
 }

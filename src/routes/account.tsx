@@ -150,7 +150,7 @@ export function accountRoutes() {
       // Whoever might know the old password is signed out everywhere but here.
       deleteUserSessions(db, user.id, c.var.session!.id);
       deleteUserPendingSignIns(db, user.id);
-    })();
+    }).immediate();
     recordEvent(c, user.id, 'password-renewed');
     // Shown once and handed to the password manager exactly like at enrolment.
     return renderPage(
