@@ -9,6 +9,7 @@ import { createInvite } from './auth/invites.js';
 import { RECOVERY_LINK_LIFETIME, issueRecoveryLink } from './auth/recovery-links.js';
 import { authorForUser, createDraft, postPath, publishPost, savePostContent } from './db/posts.js';
 import { getUserByUsername, listUsers, type User } from './db/users.js';
+import { extractDataImagesInJson } from './lib/media-store.js';
 import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES, plaintextToHtml } from './import/ghost.js';
 import { writeTarGz } from './lib/archive.js';
 import { systemClock } from './lib/clock.js';
@@ -129,7 +130,7 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
     usage: 'import ghost <export.json>|- [--author <username>]',
     summary:
       'Import a Ghost JSON export (Ghost → Settings → Labs → Export; "-" reads it from stdin): posts and pages with their dates, status, slugs, bylines and tags; old addresses redirect. Importing the same file again adds nothing. --author: the byline for posts whose Ghost author is unknown.',
-    run(args, { db, config }) {
+    async run(args, { db, config }) {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { author: { type: 'string' } } });
       if (positionals[0] !== 'ghost' || positionals.length !== 2 || !positionals[1]) {
         console.error(`Usage: npm run quire -- ${this.usage}${positionals[0] !== 'ghost' ? '   (Ghost is the only source so far)' : ''}`);
@@ -165,11 +166,13 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
         input = readFileSync(file);
       }
       try {
+        const now = systemClock.now();
+        // Pictures embedded as data: URLs become media files first (async, outside the import's transaction).
+        const { json, stored } = await extractDataImagesInJson(input, { db, dataDir: config.dataDir, now, userId: null });
+        if (stored > 0) console.error(`${stored} embedded picture${stored === 1 ? '' : 's'} saved as media file${stored === 1 ? '' : 's'}.`);
         // One transaction around both, so a bad file does not even leave a new byline behind.
         const report = db
-          .transaction(() =>
-            importGhost(db, input, { publicOrigin: config.origin, now: systemClock.now(), fallbackAuthor: user ? authorForUser(db, user) : undefined }),
-          )
+          .transaction(() => importGhost(db, json, { publicOrigin: config.origin, now, fallbackAuthor: user ? authorForUser(db, user) : undefined }))
           .immediate();
         for (const line of describeImport(report)) console.log(line);
         return 0;

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../context.js';
 import { authorForUser } from '../db/posts.js';
 import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES } from '../import/ghost.js';
+import { extractDataImagesInJson } from '../lib/media-store.js';
 import { createTarGz } from '../lib/archive.js';
 import { buildBlogExport } from '../ops/export.js';
 import { keepOriginalImages, setKeepOriginalImages } from '../db/media.js';
@@ -64,13 +65,15 @@ export function settingsRoutes() {
         return importPage(c, { importError: 'Choose the .json file Ghost exported (Settings → Labs → Export your content), then press Import.' }, 400);
       }
       try {
-        const bytes = new Uint8Array(await file.arrayBuffer());
+        const now = clock.now();
+        // Pictures embedded as data: URLs become media files first (async, outside the import's transaction).
+        const { json } = await extractDataImagesInJson(new Uint8Array(await file.arrayBuffer()), { db, dataDir: config.dataDir, now, userId: c.var.user!.id });
         // One transaction around both, so a bad file does not even leave the owner's byline behind.
         const report = db
           .transaction(() =>
-            importGhost(db, bytes, {
+            importGhost(db, json, {
               publicOrigin: config.origin,
-              now: clock.now(),
+              now,
               // Posts whose Ghost author is unknown carry the importing owner's byline.
               fallbackAuthor: authorForUser(db, c.var.user!),
             }),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { readTarGz } from '../../src/lib/archive.js';
 import { ghostExport } from '../fixtures/ghost.js';
+import { makeImage } from '../fixtures/images.js';
 import { enrol, makeApp } from '../helpers.js';
 
 function counts(db: Db) {
@@ -46,6 +47,20 @@ describe('settings: import from Ghost', () => {
     const again = await (await client.request('/settings/import', upload(file))).text();
     expect(again).toContain('502 already imported before: left as they are.');
     expect(counts(ctx.db)).toEqual(before);
+  });
+
+  it('turns pictures embedded as data: URLs into media files the imported post shows', async () => {
+    const ctx = makeApp();
+    const { client } = await enrol(ctx, 'owner', 'Olive Owner');
+    const file = ghostExport({ posts: 1, pages: 0 });
+    const png = (await makeImage('png', 640, 480)).toString('base64');
+    file.db[0]!.data.posts[0]!.html = `<p>Embedded:</p><figure><img src="data:image/png;base64,${png}" alt="Inline"></figure>`;
+    expect((await client.request('/settings/import', upload(JSON.stringify(file)))).status).toBe(200);
+    const html = ctx.db.prepare('SELECT html FROM posts').pluck().get() as string;
+    expect(html).not.toContain('data:');
+    const src = html.match(/<img src="(\/media\/[0-9a-f]{32}\.png)" alt="Inline" width="640" height="480"/)?.[1];
+    expect(src).toBeDefined();
+    expect((await ctx.client.get(src!)).status).toBe(200);
   });
 
   it('gives posts with no known Ghost author the importing owner’s byline', async () => {
