@@ -9,7 +9,7 @@ import { createInvite } from './auth/invites.js';
 import { RECOVERY_LINK_LIFETIME, issueRecoveryLink } from './auth/recovery-links.js';
 import { authorForUser, createDraft, postPath, publishPost, savePostContent } from './db/posts.js';
 import { getUserByUsername, listUsers, type User } from './db/users.js';
-import { extractDataImagesInJson } from './lib/media-store.js';
+import { extractDataImagesInJson, mediaDirectory } from './lib/media-store.js';
 import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES, plaintextToHtml } from './import/ghost.js';
 import { writeTarGz } from './lib/archive.js';
 import { systemClock } from './lib/clock.js';
@@ -185,7 +185,7 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
   },
   export: {
     usage: 'export <file.tar.gz>',
-    summary: 'Write every post and page as Markdown with front matter and as HTML, plus blog.json, into one .tar.gz (text only; `backup` has everything).',
+    summary: 'Write every post and page as Markdown with front matter and as HTML, plus blog.json, with the pictures they show, into one .tar.gz (accounts are only in `backup`).',
     async run(args, { db, config }) {
       const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
       const file = onePath(positionals, this.usage);
@@ -196,7 +196,7 @@ const commands: Record<string, Command | CommandWithoutDatabase> = {
       }
       const now = systemClock.now();
       const started = performance.now();
-      const blog = buildBlogExport(db, config.publicUrl, now);
+      const blog = buildBlogExport(db, config.publicUrl, now, mediaDirectory(config.dataDir));
       const bytes = await writeTarGz(file, blog.entries, now);
       console.error(
         `Exported ${blog.posts} posts, ${blog.pages} pages and ${blog.trashed} in the trash: ${megabytes(bytes)} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,

@@ -143,7 +143,7 @@ export function SettingsPage({ chrome, values, keepOriginals = false, errors = {
         <h2 id="export-heading">Export everything</h2>
         <p class="muted small">
           Every post and page, drafts and trash included, as Markdown (with title, dates, author and tags at the top) and as a web
-          page, plus one blog.json file with all of it for programs, in a single .tar.gz. Pictures stay linked from the blog.
+          page, plus one blog.json file with all of it for programs, in a single .tar.gz. The pictures the posts show come along in a media folder.
         </p>
         <p>
           <a href="/settings/export" class="button" download>

@@ -5,6 +5,7 @@
 import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createGunzip, createGzip, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 
@@ -228,7 +229,12 @@ export async function writeTarGz(file: string, entries: Iterable<ArchiveSource> 
   return (await stat(file)).size;
 }
 
-/** The same archive in memory, for downloads of text-only exports. */
+/** The same archive as a stream, for downloads: files on disk are read only when their turn comes. */
+export function tarGzStream(entries: Iterable<ArchiveSource> | AsyncIterable<ArchiveSource>, now = Date.now()): ReadableStream<Uint8Array> {
+  return Readable.toWeb(Readable.from(tarStream(entries, now)).pipe(createGzip())) as ReadableStream<Uint8Array>;
+}
+
+/** The same archive in memory (small archives, e.g. in tests). */
 export async function createTarGz(entries: ArchiveEntry[], now = Date.now()): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of tarStream(entries, now)) chunks.push(chunk);

@@ -1,20 +1,23 @@
 // "Export everything": the whole blog as files a person can read and a program can import, in
 // one .tar.gz. Every post and page as Markdown with YAML front matter (the layout Hugo, Jekyll and
-// Eleventy read) plus the same post as an HTML page, and blog.json with every fact about every
-// post. Text only: uploaded pictures stay on the blog (their links are made absolute) and are in
-// the backup (`quire backup`), which is what to use to move a whole blog to another server.
+// Eleventy read) plus the same post as an HTML page, blog.json with every fact about every post,
+// and the pictures the posts show, under media/ (the Markdown and HTML point at them there, so
+// the export reads offline). Accounts are not in it: `quire backup` is what moves a whole blog.
+import path from 'node:path';
 import type { Db } from '../db/database.js';
+import { mediaNamesIn } from '../db/media.js';
 import { listAllPostsForExport, type BlogExportPost } from '../db/blog-export.js';
 import { postPath } from '../db/posts.js';
 import { getSettings } from '../db/settings.js';
-import type { ArchiveEntry } from '../lib/archive.js';
+import type { ArchiveEntry, ArchiveSource } from '../lib/archive.js';
 import { htmlToMarkdown } from '../lib/markdown.js';
 
 export interface BlogExport {
   /** The folder everything is in, e.g. "quire-export-2026-11-23". */
   root: string;
   filename: string;
-  entries: ArchiveEntry[];
+  /** Text files, then the pictures, read from disk when the archive is written. */
+  entries: ArchiveSource[];
   posts: number;
   pages: number;
   trashed: number;
@@ -80,10 +83,16 @@ function fileBase(post: BlogExportPost, taken: Set<string>): string {
   return base;
 }
 
-export function buildBlogExport(db: Db, publicUrl: string, now: number): BlogExport {
+/** Pictures on this blog, pointed at the export's own media/ folder (one level up from posts/). */
+function localPictures(html: string, publicUrl: string): string {
+  return html.split(`${publicUrl}/media/`).join('../media/');
+}
+
+export function buildBlogExport(db: Db, publicUrl: string, now: number, mediaDir: string): BlogExport {
   const settings = getSettings(db);
   const root = `quire-export-${new Date(now).toISOString().slice(0, 10)}`;
   const entries: ArchiveEntry[] = [];
+  const pictures = new Set<string>();
   const index: Record<string, unknown>[] = [];
   const taken = new Set<string>();
   const counts = { posts: 0, pages: 0, trashed: 0 };
@@ -95,6 +104,9 @@ export function buildBlogExport(db: Db, publicUrl: string, now: number): BlogExp
     const live = post.status === 'published' && post.deletedAt === null;
     const url = live ? publicUrl + postPath(post) : null;
     const html = absoluteLinks(post.html, publicUrl);
+    const media = mediaNamesIn(post.html);
+    for (const name of media) pictures.add(name);
+    const local = localPictures(html, publicUrl);
     const markdown =
       frontMatter({
         title: post.title,
@@ -112,10 +124,10 @@ export function buildBlogExport(db: Db, publicUrl: string, now: number): BlogExp
         excerpt: post.excerpt || undefined,
         url: url ?? undefined,
         uid: post.uid,
-      }) + htmlToMarkdown(html);
+      }) + htmlToMarkdown(local);
     entries.push(
       { name: `${root}/${base}.md`, data: markdown, modifiedAt: post.updatedAt },
-      { name: `${root}/${base}.html`, data: htmlDocument(post, html, settings.language), modifiedAt: post.updatedAt },
+      { name: `${root}/${base}.html`, data: htmlDocument(post, local, settings.language), modifiedAt: post.updatedAt },
     );
     index.push({
       uid: post.uid,
@@ -135,7 +147,7 @@ export function buildBlogExport(db: Db, publicUrl: string, now: number): BlogExp
       significantUpdateAt: iso(post.significantUpdateAt),
       deletedAt: iso(post.deletedAt),
       savedVersions: post.revisions,
-      files: { markdown: `${base}.md`, html: `${base}.html` },
+      files: { markdown: `${base}.md`, html: `${base}.html`, media: [...media].map((name) => `media/${name}`) },
       html,
     });
     if (post.deletedAt !== null) counts.trashed += 1;
@@ -157,15 +169,19 @@ export function buildBlogExport(db: Db, publicUrl: string, now: number): BlogExp
     'posts/<slug>.html   the same post as a web page that opens in any browser',
     'pages/              pages, the same way',
     'trash/              posts and pages in the trash',
+    'media/              the pictures the posts show (the Markdown and HTML above point here)',
     'blog.json           the blog\'s settings and every post\'s facts and HTML, for programs',
     '',
-    'Pictures are linked from the blog, not included. A full backup, pictures and accounts included, is',
-    '`npm run quire -- backup <file>` on the server.',
+    'A full backup, accounts included, is `npm run quire -- backup <file>` on the server.',
     '',
   ].join('\n');
   entries.unshift(
     { name: `${root}/README.txt`, data: readme },
     { name: `${root}/blog.json`, data: JSON.stringify(blog, null, 2) + '\n' },
   );
-  return { root, filename: `${root}.tar.gz`, entries, ...counts };
+  const files: ArchiveSource[] = [...pictures]
+    .sort()
+    // A file removed since (an old upload cleaned up) is left out rather than failing the export.
+    .map((name) => ({ name: `${root}/media/${name}`, path: path.join(mediaDir, name), skipIfMissing: true }));
+  return { root, filename: `${root}.tar.gz`, entries: [...entries, ...files], ...counts };
 }

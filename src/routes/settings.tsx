@@ -3,8 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../context.js';
 import { authorForUser } from '../db/posts.js';
 import { describeImport, importGhost, ImportError, MAX_IMPORT_BYTES } from '../import/ghost.js';
-import { extractDataImagesInJson } from '../lib/media-store.js';
-import { createTarGz } from '../lib/archive.js';
+import { extractDataImagesInJson, mediaDirectory } from '../lib/media-store.js';
+import { tarGzStream } from '../lib/archive.js';
 import { buildBlogExport } from '../ops/export.js';
 import { keepOriginalImages, setKeepOriginalImages } from '../db/media.js';
 import { getSettings, saveSettings, type BlogSettings } from '../db/settings.js';
@@ -90,12 +90,12 @@ export function settingsRoutes() {
   app.get('/settings/export', async (c) => {
     const { db, config, clock } = c.var.deps;
     const now = clock.now();
-    const blog = buildBlogExport(db, config.publicUrl, now);
-    const data = await createTarGz(blog.entries, now);
+    const blog = buildBlogExport(db, config.publicUrl, now, mediaDirectory(config.dataDir));
     c.header('Content-Type', 'application/gzip');
     c.header('Content-Disposition', `attachment; filename="${blog.filename}"`);
     c.header('Cache-Control', 'no-store');
-    return c.body(new Uint8Array(data));
+    // Streamed: the pictures are read from disk as the download goes, never all held in memory.
+    return c.body(tarGzStream(blog.entries, now));
   });
 
   return app;

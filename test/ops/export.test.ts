@@ -25,8 +25,8 @@ describe('blog export', () => {
     const title = 'Colons: quotes " and \\ backslashes\n---\nnot: front matter';
     savePostContent(db, { id: post.id, baseRevision: post.revision, userId: user.id, now: 2000, title, slug: 'tricky', excerpt: '', html: '<p>Body</p>', text: 'Body', wordCount: 1, tags: ['a "b"'] });
     publishPost(db, post.id, 3000);
-    const blog = buildBlogExport(db, ORIGIN, Date.UTC(2026, 10, 23));
-    const md = blog.entries.find((e) => e.name.endsWith('posts/tricky.md'))!.data as string;
+    const blog = buildBlogExport(db, ORIGIN, Date.UTC(2026, 10, 23), '/nonexistent');
+    const md = (blog.entries.find((e) => e.name.endsWith('posts/tricky.md')) as { data: string }).data;
     const [, front, body] = md.split(/^---$/m);
     // Exactly one front matter block: the title's own "---" is inside a quoted string.
     expect(md.match(/^---$/gm)).toHaveLength(2);

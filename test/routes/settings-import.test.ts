@@ -1,5 +1,7 @@
 // The owners' settings page: "Import from Ghost" (an upload with its own, larger body limit) and
 // "Export everything" (a .tar.gz download), through real HTTP on a real database.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { readTarGz } from '../../src/lib/archive.js';
@@ -178,5 +180,31 @@ describe('settings: export everything', () => {
     expect(blog.posts).toHaveLength(14);
     expect(blog.posts.find((p) => p.slug === 'post-2')).toMatchObject({ inTrash: true });
     expect(blog.posts.find((p) => p.slug === 'post-1')!.html).toContain('<h2>Section 1</h2>');
+  });
+
+  it('includes the pictures the posts show, and the Markdown and HTML point at them', async () => {
+    const ctx = makeApp();
+    const { client } = await enrol(ctx, 'owner', 'Olive Owner');
+    const uploaded = await client.request('/api/media', {
+      method: 'POST',
+      body: new Uint8Array(await makeImage('jpeg', 1200, 800)),
+      headers: { 'content-type': 'image/jpeg' },
+    });
+    expect(uploaded.status).toBe(201);
+    const picture = (await uploaded.json()) as { url: string };
+    const id = Number((await client.post('/write/new')).headers.get('location')!.split('/').pop());
+    await client.postJson(`/api/posts/${id}`, { baseRevision: 1, title: 'With a picture', html: `<p>Look:</p><p><img src="${picture.url}" alt="A lake"></p>` });
+
+    const entries = readTarGz(new Uint8Array(await (await client.get('/settings/export')).arrayBuffer()));
+    const root = 'quire-export-2026-11-23/';
+    const name = picture.url.replace('/media/', '');
+    const file = entries.find((e) => e.name === `${root}media/${name}`);
+    expect(file?.data.equals(readFileSync(path.join(ctx.config.dataDir, 'media', name)))).toBe(true);
+    // The smaller srcset version comes along too: every file the post refers to.
+    expect(entries.filter((e) => e.name.startsWith(`${root}media/`)).length).toBeGreaterThanOrEqual(2);
+    const md = entries.find((e) => e.name === `${root}posts/with-a-picture.md`)!.data.toString('utf8');
+    expect(md).toContain(`![A lake](../media/${name})`);
+    const html = entries.find((e) => e.name === `${root}posts/with-a-picture.html`)!.data.toString('utf8');
+    expect(html).toContain(`src="../media/${name}"`);
   });
 });
