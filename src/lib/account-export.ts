@@ -1,7 +1,8 @@
 // "Download everything I wrote": one zip with every post as Markdown and HTML, every saved
 // version of it, and the facts about each post as JSON, laid out so a person can browse it and
-// a program can import it.
+// a program can import it, with the pictures the posts show under media/.
 import type { ExportPost } from '../db/account-data.js';
+import { mediaNamesIn } from '../db/media.js';
 import { postPath } from '../db/posts.js';
 import type { User } from '../db/users.js';
 import { createZip, type ArchiveEntry } from './archive.js';
@@ -27,6 +28,11 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** Our pictures ("/media/<name>") pointed at the archive's media/ folder, `up` folders above. */
+function localPictures(html: string, up: number): string {
+  return html.replace(/(["\s,])\/media\/(?=[0-9a-f]{32}\.(?:jpg|png|webp|gif)\b)/g, `$1${'../'.repeat(up)}media/`);
 }
 
 function markdownDocument(title: string, body: string): string {
@@ -55,18 +61,22 @@ export function buildAccountExport(
   posts: ExportPost[],
   site: { title: string; language: string; publicUrl: string },
   now: number,
+  /** A picture's bytes by file name, or null if it is gone. */
+  readMedia: (name: string) => Uint8Array | null,
 ): AccountExport {
   const root = `quire-${user.username}-${new Date(now).toISOString().slice(0, 10)}`;
   const entries: ArchiveEntry[] = [];
   const index: Record<string, unknown>[] = [];
+  const pictures = new Set<string>();
 
   posts.forEach((post, i) => {
+    for (const html of [post.html, ...post.revisions.map((r) => r.html)]) for (const name of mediaNamesIn(html)) pictures.add(name);
     const folder = `${root}/posts/${folderName(post, i)}`;
     const revisions = post.revisions.map((revision, n) => {
       const base = `revisions/${String(n + 1).padStart(3, '0')}-${fileTime(revision.savedAt)}`;
       entries.push(
-        { name: `${folder}/${base}.md`, data: markdownDocument(revision.title, revision.html), modifiedAt: revision.savedAt },
-        { name: `${folder}/${base}.html`, data: htmlDocument(revision.title, revision.html, site.language), modifiedAt: revision.savedAt },
+        { name: `${folder}/${base}.md`, data: markdownDocument(revision.title, localPictures(revision.html, 3)), modifiedAt: revision.savedAt },
+        { name: `${folder}/${base}.html`, data: htmlDocument(revision.title, localPictures(revision.html, 3), site.language), modifiedAt: revision.savedAt },
       );
       return {
         number: n + 1,
@@ -99,8 +109,8 @@ export function buildAccountExport(
       revisions,
     };
     entries.push(
-      { name: `${folder}/post.md`, data: markdownDocument(post.title, post.html), modifiedAt: post.updatedAt },
-      { name: `${folder}/post.html`, data: htmlDocument(post.title, post.html, site.language), modifiedAt: post.updatedAt },
+      { name: `${folder}/post.md`, data: markdownDocument(post.title, localPictures(post.html, 2)), modifiedAt: post.updatedAt },
+      { name: `${folder}/post.html`, data: htmlDocument(post.title, localPictures(post.html, 2), site.language), modifiedAt: post.updatedAt },
       { name: `${folder}/post.json`, data: JSON.stringify(metadata, null, 2) + '\n', modifiedAt: post.updatedAt },
     );
     index.push({ folder: `posts/${folderName(post, i)}`, title: post.title, status: post.status, inTrash: post.deletedAt !== null });
@@ -119,6 +129,7 @@ export function buildAccountExport(
     'posts/<number>-<slug>/post.html   the post as a web page (opens in any browser)',
     'posts/<number>-<slug>/post.json   title, status, dates, tags and the list of saved versions',
     'posts/<number>-<slug>/revisions/  every saved version, oldest first, in both formats',
+    'media/                            the pictures in your posts (the files above point here)',
     'account.json                      your account and a list of the posts',
     '',
   ].join('\n');
@@ -126,5 +137,9 @@ export function buildAccountExport(
     { name: `${root}/README.txt`, data: readme },
     { name: `${root}/account.json`, data: JSON.stringify(account, null, 2) + '\n' },
   );
+  for (const name of [...pictures].sort()) {
+    const data = readMedia(name);
+    if (data) entries.push({ name: `${root}/media/${name}`, data });
+  }
   return { filename: `${root}.zip`, data: createZip(entries, now) };
 }

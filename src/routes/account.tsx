@@ -1,6 +1,8 @@
 // The writer's own account: what it is, how they sign in, where they are signed in, what
 // happened to it, and leaving. Also mounts the routes for the second sign-in step, passkey
 // sign-in and recovery links, so app.ts mounts everything about account security in one line.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { AppEnv } from '../context.js';
@@ -16,6 +18,7 @@ import { deleteSession, deleteUserSessions, listUserSessions, markSessionAuthent
 import { getSettings } from '../db/settings.js';
 import { listUsers, updatePasswordHash } from '../db/users.js';
 import { buildAccountExport } from '../lib/account-export.js';
+import { mediaDirectory } from '../lib/media-store.js';
 import { chrome, clearSessionCookie, readForm, renderPage, safeNext } from '../lib/http.js';
 import { logInfo } from '../lib/log.js';
 import { AccountDeletedPage, ConfirmPage, DeleteAccountPage, type DeleteAccountPageProps } from '../../views/account.js';
@@ -177,6 +180,13 @@ export function accountRoutes() {
       listPostsForExport(db, user.id),
       { title: settings.title, language: settings.language, publicUrl: config.publicUrl },
       clock.now(),
+      (name) => {
+        try {
+          return readFileSync(path.join(mediaDirectory(config.dataDir), name));
+        } catch {
+          return null; // cleaned up since: the export goes on without it
+        }
+      },
     );
     c.header('Content-Type', 'application/zip');
     c.header('Content-Disposition', `attachment; filename="${archive.filename}"`);

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPost, postPath } from '../../src/db/posts.js';
 import { getUserByUsername } from '../../src/db/users.js';
 import { HOUR, MINUTE } from '../../src/lib/clock.js';
 import { passwordStep, type Ctx } from '../auth/flows.js';
+import { makeImage } from '../fixtures/images.js';
 import { Client, enrol, makeApp, tempDir } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -27,7 +29,10 @@ function unzip(zip: Buffer): Record<string, string> {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is needed to read the archive independently`);
   const file = path.join(tempDir(), 'export.zip');
   writeFileSync(file, zip);
-  const script = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps({n: z.read(n).decode("utf-8") for n in z.namelist()}))';
+  // Pictures come back as "sha256:<hex>", the rest as text.
+  const script =
+    'import hashlib,json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n' +
+    'print(json.dumps({n: ("sha256:" + hashlib.sha256(z.read(n)).hexdigest()) if "/media/" in n else z.read(n).decode("utf-8") for n in z.namelist()}))';
   return JSON.parse(execFileSync(PYTHON, ['-c', script, file], { encoding: 'utf8' })) as Record<string, string>;
 }
 
@@ -182,5 +187,25 @@ describe('deleting an account', () => {
     expect(getUserByUsername(ctx.db, owner.username)).toBeNull();
     // Now the new owner is the last one.
     expect((await writer.client.post('/account/delete', { posts: 'delete', confirm: writer.username })).status).toBe(409);
+  });
+
+  it('includes the pictures in my posts and their history, and the files point at them', async () => {
+    const ctx = makeApp();
+    const { client, username } = await enrol(ctx, 'writer', 'Ada Writer');
+    const uploaded = await client.request('/api/media', { method: 'POST', body: new Uint8Array(await makeImage('png', 900, 600)), headers: { 'content-type': 'image/png' } });
+    expect(uploaded.status).toBe(201);
+    const { url } = (await uploaded.json()) as { url: string };
+    const name = url.replace('/media/', '');
+    const id = Number((await client.post('/write/new')).headers.get('location')!.split('/').pop());
+    await client.postJson(`/api/posts/${id}`, { baseRevision: 1, title: 'Pictures', html: `<p><img src="${url}" alt="A harbour"></p>` });
+
+    const files = unzip(Buffer.from(await (await client.get('/account/export')).arrayBuffer()));
+    const root = `quire-${username}-2026-11-23`;
+    const stored = readFileSync(path.join(ctx.config.dataDir, 'media', name));
+    expect(files[`${root}/media/${name}`]).toBe(`sha256:${createHash('sha256').update(stored).digest('hex')}`);
+    expect(files[`${root}/posts/001-pictures/post.md`]).toContain(`![A harbour](../../media/${name})`);
+    expect(files[`${root}/posts/001-pictures/post.html`]).toContain(`src="../../media/${name}"`);
+    const revision = Object.keys(files).find((n) => n.includes('/revisions/') && n.endsWith('.html'))!;
+    expect(files[revision]).toContain(`src="../../../media/${name}"`);
   });
 });
