@@ -1,4 +1,5 @@
 import type { Db } from './db/database.js';
+import { deleteFinishedSecrets } from './db/housekeeping.js';
 import { publishDuePosts, purgeTrash } from './db/posts.js';
 import { deleteExpiredSessions } from './db/sessions.js';
 import type { Clock } from './lib/clock.js';
@@ -18,7 +19,7 @@ export interface JobDeps {
 
 /**
  * Work that runs with nobody present: scheduled posts go live, the trash empties after 30 days,
- * expired sessions go, pictures no post has used for 30 days are deleted. Each job is idempotent
+ * expired sessions and used or expired invite and recovery links go, pictures no post has used for 30 days are deleted. Each job is idempotent
  * and judged by the time now, so a missed tick (or a restart) is caught up by the next one.
  */
 export function runJobs({ db, clock, dataDir }: JobDeps): void {
@@ -26,6 +27,7 @@ export function runJobs({ db, clock, dataDir }: JobDeps): void {
   publishDuePosts(db, now);
   purgeTrash(db, now);
   deleteExpiredSessions(db, now, SESSION_IDLE_LIMIT);
+  deleteFinishedSecrets(db, now);
   // After the trash: pictures only purged posts used start their 30 days now.
   if (dataDir !== undefined) cleanUpMedia(db, dataDir, now);
 }
