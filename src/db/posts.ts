@@ -404,6 +404,9 @@ export function postPath(post: Pick<Post, 'type' | 'slug'>): string {
   return post.type === 'page' ? `/${post.slug}` : `/posts/${post.slug}`;
 }
 
+// Spelled exactly as the partial indexes of migration 0006 are (posts_published and
+// posts_published_by_author): SQLite uses a partial index only for a query whose WHERE repeats
+// the index's condition literally, so this must stay literal SQL, never bound parameters.
 const PUBLIC = `p.status = 'published' AND p.deleted_at IS NULL`;
 
 export interface PublicFilter {
@@ -422,7 +425,9 @@ function filterSql(filter: PublicFilter): { where: string; params: (number | str
     params.push(filter.authorId);
   }
   if (filter.tagId !== undefined) {
-    clauses.push('EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = ?)');
+    // IN rather than a correlated EXISTS: SQLite reads the tag's posts once (post_tags_tag) into
+    // a bloom-filtered list, instead of probing post_tags once per published post.
+    clauses.push('p.id IN (SELECT pt.post_id FROM post_tags pt WHERE pt.tag_id = ?)');
     params.push(filter.tagId);
   }
   if (filter.from !== undefined) {
@@ -436,20 +441,32 @@ function filterSql(filter: PublicFilter): { where: string; params: (number | str
   return { where: clauses.join(' AND '), params };
 }
 
-/** Published posts, newest first. */
+/**
+ * Published posts, newest first. The page's ids are picked in the index first: joined with
+ * authors straight away, SQLite would read every skipped post's row to find its author, and
+ * page 500 of the home page would read 5,000 posts to show 10.
+ */
 export function listPublishedPosts(db: Db, filter: PublicFilter, limit: number, offset = 0): Post[] {
   const { where, params } = filterSql(filter);
-  const rows = sql<(number | string)[], PostRow>(db, `${POST_SELECT} WHERE ${where} ORDER BY p.published_at DESC, p.id DESC LIMIT ? OFFSET ?`).all(
-    ...params,
-    limit,
-    offset,
-  );
+  const rows = sql<(number | string)[], PostRow>(
+    db,
+    `${POST_SELECT} WHERE p.id IN (SELECT p.id FROM posts p WHERE ${where} ORDER BY p.published_at DESC, p.id DESC LIMIT ? OFFSET ?)
+     ORDER BY p.published_at DESC, p.id DESC`,
+  ).all(...params, limit, offset);
   return mapPosts(db, rows);
 }
 
+/** How many published posts match: counted in the posts_published index, without reading a post. */
 export function countPublishedPosts(db: Db, filter: PublicFilter): number {
   const { where, params } = filterSql(filter);
   return (sql<(number | string)[], { n: number }>(db, `SELECT count(*) AS n FROM posts p WHERE ${where}`).get(...params) as { n: number }).n;
+}
+
+/** Whether any published post matches (a writer's or a tag's feed exists): stops at the first. */
+export function hasPublishedPosts(db: Db, filter: PublicFilter): boolean {
+  const { where, params } = filterSql(filter);
+  return (sql<(number | string)[], { found: number }>(db, `SELECT EXISTS (SELECT 1 FROM posts p WHERE ${where}) AS found`).get(...params) as { found: number })
+    .found === 1;
 }
 
 export function getPublishedBySlug(db: Db, type: 'post' | 'page', slug: string): Post | null {
@@ -460,19 +477,22 @@ export function getPostByUid(db: Db, uid: string): Post | null {
   return toPost(db, sql<[string], PostRow>(db, `${POST_SELECT} WHERE p.uid = ?`).get(uid));
 }
 
-/** The published posts just before and after this one, by publication date. */
+/**
+ * The published posts just before and after this one, by publication date. The row-value
+ * comparison is a range on posts_published, so each is one index seek however far back the post is.
+ */
 export function adjacentPosts(db: Db, post: Post): { previous: Post | null; next: Post | null } {
   const at = post.publishedAt ?? 0;
-  const previous = sql<[number, number, number], PostRow>(
+  const previous = sql<[number, number], PostRow>(
     db,
-    `${POST_SELECT} WHERE ${PUBLIC} AND p.type = 'post' AND (p.published_at < ? OR (p.published_at = ? AND p.id < ?))
+    `${POST_SELECT} WHERE ${PUBLIC} AND p.type = 'post' AND (p.published_at, p.id) < (?, ?)
      ORDER BY p.published_at DESC, p.id DESC LIMIT 1`,
-  ).get(at, at, post.id);
-  const next = sql<[number, number, number], PostRow>(
+  ).get(at, post.id);
+  const next = sql<[number, number], PostRow>(
     db,
-    `${POST_SELECT} WHERE ${PUBLIC} AND p.type = 'post' AND (p.published_at > ? OR (p.published_at = ? AND p.id > ?))
+    `${POST_SELECT} WHERE ${PUBLIC} AND p.type = 'post' AND (p.published_at, p.id) > (?, ?)
      ORDER BY p.published_at ASC, p.id ASC LIMIT 1`,
-  ).get(at, at, post.id);
+  ).get(at, post.id);
   return { previous: toPost(db, previous, false), next: toPost(db, next, false) };
 }
 
@@ -483,13 +503,37 @@ export function findRedirect(db: Db, path: string): Post | null {
   return post && post.status === 'published' && post.deletedAt === null ? post : null;
 }
 
-/** Years with published posts and how many, newest first, for the archive. */
+/**
+ * Years with published posts and how many, newest first, for the archive. Walks the years that
+ * have posts from the newest down: per year one seek for the newest post before it and one count
+ * of an index range, so the work grows with the number of years, not of posts.
+ */
 export function publishedYears(db: Db): { year: number; count: number }[] {
-  return sql<[], { year: number; count: number }>(
+  const where = `${PUBLIC} AND p.type = 'post'`;
+  const newestBefore = sql<[number], { at: number | null }>(db, `SELECT max(p.published_at) AS at FROM posts p WHERE ${where} AND p.published_at < ?`);
+  const countBetween = sql<[number, number], { n: number }>(
     db,
-    `SELECT CAST(strftime('%Y', p.published_at / 1000, 'unixepoch') AS INTEGER) AS year, count(*) AS count
-     FROM posts p WHERE ${PUBLIC} AND p.type = 'post' GROUP BY year ORDER BY year DESC`,
-  ).all();
+    `SELECT count(*) AS n FROM posts p WHERE ${where} AND p.published_at >= ? AND p.published_at < ?`,
+  );
+  const years: { year: number; count: number }[] = [];
+  // Published posts always have a date; the bound only keeps a corrupt row from looping forever.
+  let before = Number.MAX_SAFE_INTEGER;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const at = newestBefore.get(before)!.at;
+    if (at === null) break;
+    const year = new Date(at).getUTCFullYear();
+    const start = startOfYear(year);
+    years.push({ year, count: countBetween.get(start, before)!.n });
+    before = start;
+  }
+  return years;
+}
+
+/** 1 January of `year`, 00:00 UTC, in ms. (Date.UTC would read the years 0–99 as 1900–1999.) */
+function startOfYear(year: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, 0, 1);
+  return date.getTime();
 }
 
 /** Every public page's path and last change, for the sitemap. */
@@ -526,26 +570,60 @@ export interface SearchHit {
   snippet: string;
 }
 
+export interface SearchResults {
+  hits: SearchHit[];
+  /** Matches counted, at most SEARCH_COUNT_LIMIT. */
+  total: number;
+  /** True when there are more than `total` matches: the count stopped at the limit. */
+  more: boolean;
+}
+
+/** Counting stops here: "more than 1,000 results" tells a reader as much as an exact figure. */
+export const SEARCH_COUNT_LIMIT = 1000;
+
 /**
- * Full-text search over published posts. The reader's words become quoted FTS5 terms, so
- * punctuation or FTS syntax in a query can never cause an error, only fewer matches.
+ * Full-text search over published posts (posts_fts holds nothing else: migration 0006). The
+ * reader's words become quoted FTS5 terms, so punctuation or FTS syntax in a query can never
+ * cause an error, only fewer matches. Words of two letters or more match as prefixes (served by
+ * the prefix index); a single letter only as a whole word, since as a prefix it would match
+ * most of the vocabulary.
+ *
+ * Only what the page shows is read in full: the count stops at SEARCH_COUNT_LIMIT, the ranking
+ * reads the index alone and returns the page's ids, and posts and snippets are read for those.
  */
-export function searchPublishedPosts(db: Db, query: string, limit: number, offset = 0): { hits: SearchHit[]; total: number } {
+export function searchPublishedPosts(db: Db, query: string, limit: number, offset = 0): SearchResults {
   const terms = query.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 12) ?? [];
-  if (terms.length === 0) return { hits: [], total: 0 };
-  const match = terms.map((t) => `"${t}"*`).join(' ');
-  const total = (
-    sql<[string], { n: number }>(
+  if (terms.length === 0) return { hits: [], total: 0, more: false };
+  const match = terms.map((t) => ([...t].length > 1 ? `"${t}"*` : `"${t}"`)).join(' ');
+  // One read transaction: the count, the page and its rows all see the same posts.
+  return db.transaction((): SearchResults => {
+    const counted = (
+      sql<[string, number], { n: number }>(db, 'SELECT count(*) AS n FROM (SELECT 1 FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)').get(
+        match,
+        SEARCH_COUNT_LIMIT + 1,
+      ) as { n: number }
+    ).n;
+    const ids = sql<[string, number, number], { id: number }>(
       db,
-      `SELECT count(*) AS n FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ? AND ${PUBLIC}`,
-    ).get(match) as { n: number }
-  ).n;
-  const rows = sql<[string, number, number], PostRow & { snippet: string }>(
-    db,
-    `${POST_SELECT.replace('FROM posts p', ", snippet(posts_fts, 1, char(2), char(3), '…', 24) AS snippet FROM posts_fts f JOIN posts p ON p.id = f.rowid")}
-     WHERE posts_fts MATCH ? AND ${PUBLIC} ORDER BY bm25(posts_fts, 5.0, 1.0) LIMIT ? OFFSET ?`,
-  ).all(match, limit, offset);
-  return { hits: rows.map((row) => ({ post: toPost(db, row, false) as Post, snippet: row.snippet })), total };
+      'SELECT rowid AS id FROM posts_fts WHERE posts_fts MATCH ? ORDER BY bm25(posts_fts, 5.0, 1.0) LIMIT ? OFFSET ?',
+    )
+      .all(match, limit, offset)
+      .map((row) => row.id);
+    if (ids.length === 0) return { hits: [], total: Math.min(counted, SEARCH_COUNT_LIMIT), more: counted > SEARCH_COUNT_LIMIT };
+    // The page's posts with their snippets, in one pass over the matches. "+f.rowid" makes the
+    // id list a plain filter: as a constraint FTS5 would set the whole query up again per id.
+    const rows = sql<[string, string], PostRow & { snippet: string }>(
+      db,
+      `${POST_SELECT.replace('FROM posts p', ", snippet(posts_fts, 1, char(2), char(3), '…', 24) AS snippet FROM posts_fts f JOIN posts p ON p.id = f.rowid")}
+       WHERE posts_fts MATCH ? AND +f.rowid IN (SELECT value FROM json_each(?))`,
+    ).all(match, JSON.stringify(ids));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const hits = ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [{ post: toPost(db, row, false) as Post, snippet: row.snippet }] : [];
+    });
+    return { hits, total: Math.min(counted, SEARCH_COUNT_LIMIT), more: counted > SEARCH_COUNT_LIMIT };
+  })();
 }
 
 export interface PublicIndexes {

@@ -7,8 +7,8 @@ import { Feed, type Item } from 'feed';
 import sanitizeHtml from 'sanitize-html';
 import type { AppEnv } from '../context.js';
 import {
-  countPublishedPosts,
   getAuthorBySlug,
+  hasPublishedPosts,
   getTagBySlug,
   listPublicIndexes,
   listPublicPaths,
@@ -59,7 +59,7 @@ export function feedRoutes() {
     app.get(`/authors/:slug/${file}`, cached, (c) => {
       const { db } = c.var.deps;
       const author = getAuthorBySlug(db, c.req.param('slug'));
-      if (!author || countPublishedPosts(db, { authorId: author.id }) === 0) return c.notFound();
+      if (!author || !hasPublishedPosts(db, { authorId: author.id })) return c.notFound();
       const settings = getSettings(db);
       const base = `/authors/${author.slug}`;
       const scope = {
@@ -75,7 +75,7 @@ export function feedRoutes() {
     app.get(`/tags/:slug/${file}`, cached, (c) => {
       const { db } = c.var.deps;
       const tag = getTagBySlug(db, c.req.param('slug'));
-      if (!tag || countPublishedPosts(db, { tagId: tag.id }) === 0) return c.notFound();
+      if (!tag || !hasPublishedPosts(db, { tagId: tag.id })) return c.notFound();
       const settings = getSettings(db);
       const base = `/tags/${tag.slug}`;
       const scope = {

@@ -320,6 +320,32 @@ describe('search', () => {
     expect(second.html.match(/<li><h2>/g)).toHaveLength(5);
     expect((await page(ctx, '/search?q=walrus&page=3')).status).toBe(404);
   });
+
+  it('stops counting at 1,000 matches and still pages through them, ranked', async () => {
+    const ctx = makeApp();
+    const ada = makeWriter(ctx.db);
+    publish(ctx.db, ada, Date.UTC(2026, 0, 1), { title: 'Walrus', html: '<p>The walrus.</p>' });
+    // Many more matches, written straight to the table (the triggers index them as a save would).
+    const insert = ctx.db.prepare(
+      `INSERT INTO posts (uid, author_id, title, slug, html, text, status, created_at, updated_at, published_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?)`,
+    );
+    ctx.db.transaction(() => {
+      for (let i = 0; i < 1000; i++) {
+        const at = Date.UTC(2025, 0, 1) + i * MINUTE;
+        insert.run(`uid-${i}`, ada.author.id, `Notes ${i}`, `notes-${i}`, '<p>A walrus, among other animals.</p>', 'A walrus, among other animals.', at, at, at);
+      }
+    })();
+    const first = await page(ctx, '/search?q=walrus');
+    expect(mainOf(first.html)).toContain('More than 1,000 results for “walrus”.');
+    expect(first.html).toContain('Page 1 of 50');
+    // The title match ranks first.
+    expect(mainOf(first.html).match(/<li><h2><a href="([^"]+)"/)?.[1]).toBe('/posts/walrus');
+    expect(first.html.match(/<li><h2>/g)).toHaveLength(20);
+    expect((await page(ctx, '/search?q=walrus&page=50')).html.match(/<li><h2>/g)).toHaveLength(20);
+    expect((await page(ctx, '/search?q=walrus&page=51')).status).toBe(404);
+    expect(mainOf((await page(ctx, '/search?q=animals+walrus+notes+999')).html)).toContain('1 result for');
+  });
 });
 
 describe('about page and footer', () => {

@@ -1,4 +1,4 @@
-import { postPath, type SearchHit } from '../../src/db/posts.js';
+import { postPath, type SearchResults } from '../../src/db/posts.js';
 import type { Chrome } from '../layout.js';
 import { plural } from './archive.js';
 import { PublicFrame } from './frame.js';
@@ -9,7 +9,7 @@ export interface SearchPageProps {
   publicUrl: string;
   query: string;
   /** Null when nothing was asked yet. */
-  results: { hits: SearchHit[]; total: number } | null;
+  results: SearchResults | null;
   pagination: Pagination;
 }
 
@@ -40,7 +40,11 @@ export function SearchPage({ chrome, publicUrl, query, results, pagination }: Se
       {results ? (
         <>
           <p class="muted" role="status">
-            {results.total === 0 ? `Nothing found for “${query}”. Try fewer or other words.` : `${plural(results.total, 'result')} for “${query}”.`}
+            {results.total === 0
+              ? `Nothing found for “${query}”. Try fewer or other words.`
+              : results.more
+                ? `More than ${results.total.toLocaleString('en')} results for “${query}”. Add a word to narrow them down.`
+                : `${plural(results.total, 'result')} for “${query}”.`}
           </p>
           <ol class="results">
             {results.hits.map((hit) => (
