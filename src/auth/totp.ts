@@ -1,7 +1,8 @@
 // Authenticator-app codes (TOTP, RFC 6238) with otplib ≥ 13.5 (earlier 13.x ignored
 // afterTimeStep, which our replay protection relies on).
-import { generateSecret, generateURI, verify } from 'otplib';
-import { renderSVG } from 'uqr';
+import { createRequire } from 'node:module';
+import type * as Otplib from 'otplib';
+import type * as Uqr from 'uqr';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { acceptTimeStep, getTotpCredential, replaceTotpSecret, savePendingTotp } from '../db/totp.js';
@@ -17,6 +18,15 @@ const SECRET_BYTES = 20;
 // while a code stays usable for at most about 90 seconds.
 const TOLERANCE_SECONDS = TOTP_PERIOD_SECONDS;
 
+// otplib (with its crypto and Base32 plugins) and uqr are loaded on first use: a few MB and
+// 25 ms at start that readers never need. Both ship CommonJS builds, so require() loads them in
+// place and these functions stay synchronous.
+const require = createRequire(import.meta.url);
+let otplib: typeof Otplib | undefined;
+let uqr: typeof Uqr | undefined;
+const loadOtplib = () => (otplib ??= require('otplib') as typeof Otplib);
+const loadUqr = () => (uqr ??= require('uqr') as typeof Uqr);
+
 function totpKeys(config: Pick<Config, 'secret' | 'oldSecrets'>): KeyRing {
   return keyRing(config, 'totp-secret');
 }
@@ -27,7 +37,7 @@ const associatedData = (userId: number) => `totp:user:${userId}`;
 
 /** A new Base32 secret of 160 bits from the CSPRNG. */
 export function newTotpSecret(): string {
-  return generateSecret({ length: SECRET_BYTES });
+  return loadOtplib().generateSecret({ length: SECRET_BYTES });
 }
 
 /** "ABCD EFGH …": the secret as a person types it into an app without a camera. */
@@ -36,7 +46,7 @@ export function groupSecret(secret: string): string {
 }
 
 export function totpUri(secret: string, issuer: string, accountName: string): string {
-  return generateURI({ issuer, label: accountName, secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS });
+  return loadOtplib().generateURI({ issuer, label: accountName, secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS });
 }
 
 /**
@@ -44,7 +54,7 @@ export function totpUri(secret: string, issuer: string, accountName: string): st
  * secret). A quiet zone of four modules, as the QR specification asks, helps phone cameras.
  */
 export function qrCodeSvg(text: string): string {
-  return renderSVG(text, { ecc: 'M', border: 4, pixelSize: 6 });
+  return loadUqr().renderSVG(text, { ecc: 'M', border: 4, pixelSize: 6 });
 }
 
 /** Six digits, forgiving spaces and dashes ("123 456"); null for anything else. */
@@ -65,7 +75,7 @@ export async function matchTotpCode(secret: string, code: string, nowMs: number,
   // Every step in the window was already used (or the clock went back): nothing can match,
   // and otplib would refuse an afterTimeStep beyond its window.
   if (afterTimeStep !== null && afterTimeStep >= newest) return null;
-  const result = await verify({
+  const result = await loadOtplib().verify({
     secret,
     token: normalized,
     epoch,

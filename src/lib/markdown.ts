@@ -1,7 +1,7 @@
 // Markdown from post HTML, for exports a writer can open anywhere. Input is post HTML as stored
 // (already sanitized, so only the editor's small set of tags); parsing is sanitize-html's
 // (htmlparser2), as in lib/sanitize: nothing here parses HTML by hand.
-import sanitizeHtml from 'sanitize-html';
+import { sanitizeHtml } from './sanitize-html.js';
 
 interface ElementNode {
   tag: string;

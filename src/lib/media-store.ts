@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import sanitizeHtml from 'sanitize-html';
+import { sanitizeHtml, type Attributes } from './sanitize-html.js';
 import type { Db } from '../db/database.js';
 import {
   deleteExpiredMedia,
@@ -220,7 +220,7 @@ export async function extractDataImages(html: string, context: MediaContext): Pr
           return { tagName, attribs: {} };
         }
         stored += 1;
-        const kept: sanitizeHtml.Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
+        const kept: Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
         delete kept.srcset;
         delete kept.sizes;
         if (image.srcset) kept.srcset = image.srcset;
@@ -262,7 +262,7 @@ export function completeMediaImages(db: Db, html: string, publicOrigin: string):
         const media = name === null ? null : getMediaByFileName(db, name);
         if (!media) return { tagName, attribs };
         const image = describeStoredImage(media);
-        const kept: sanitizeHtml.Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
+        const kept: Attributes = { ...attribs, src: image.url, width: String(image.width), height: String(image.height) };
         // No description given: mark it as decoration, or screen readers read out the file name.
         kept.alt ??= '';
         delete kept.srcset;

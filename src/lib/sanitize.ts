@@ -7,7 +7,7 @@
  * obfuscations (entities, tabs and newlines inside the scheme, mixed case, leading control
  * characters, backslashes for slashes) are seen exactly as the browser would see them.
  */
-import sanitizeHtml from 'sanitize-html';
+import { sanitizeHtml, type Attributes, type IOptions } from './sanitize-html.js';
 
 export interface SanitizeOptions {
   /** The blog's public origin, e.g. "https://blog.example.org": decides what is same-site. */
@@ -109,7 +109,7 @@ export function sanitizePostHtml(html: string, options: SanitizeOptions): string
       img: (_tag, attribs) => ({ tagName: 'img', attribs: imageAttributes(attribs, site) }),
       pre: (_tag, attribs) => {
         const language = attribs['data-language'];
-        const kept: sanitizeHtml.Attributes = language && CODE_LANGUAGE.test(language) ? { 'data-language': language } : {};
+        const kept: Attributes = language && CODE_LANGUAGE.test(language) ? { 'data-language': language } : {};
         return { tagName: 'pre', attribs: kept };
       },
     },
@@ -175,7 +175,7 @@ export function countWords(text: string): number {
 // ---------------------------------------------------------------------------------------------
 
 /** Options shared by every pass, so the parser sees the same events each time. */
-function baseOptions(): sanitizeHtml.IOptions {
+function baseOptions(): IOptions {
   return {
     // Drop unknown tags but keep the words inside them (e.g. <u>, <span>, <div> from imports).
     disallowedTagsMode: 'discard',
@@ -231,7 +231,7 @@ function findUnorderedOls(html: string): boolean[] {
  * Allowed: http(s) and mailto URLs, and root-relative paths ("/posts/x"). Not allowed: other
  * schemes, and document-relative paths, which would change meaning between the page and the feed.
  */
-function linkAttributes(rawHref: string | undefined, site: URL): sanitizeHtml.Attributes {
+function linkAttributes(rawHref: string | undefined, site: URL): Attributes {
   const href = rawHref?.trim() ?? '';
   if (href === '') return {};
   const url = parseUrl(href, site);
@@ -251,10 +251,10 @@ function linkAttributes(rawHref: string | undefined, site: URL): sanitizeHtml.At
 }
 
 /** The image attributes we keep, each checked; no src at all if the image is not ours. */
-function imageAttributes(attribs: sanitizeHtml.Attributes, site: URL): sanitizeHtml.Attributes {
+function imageAttributes(attribs: Attributes, site: URL): Attributes {
   const src = mediaUrl(attribs.src, site);
   if (src === null) return {};
-  const kept: sanitizeHtml.Attributes = { src };
+  const kept: Attributes = { src };
   // Alt text is plain text; sanitize-html escapes it when writing the attribute.
   if (attribs.alt !== undefined) kept.alt = attribs.alt;
   if (attribs.width && PIXELS.test(attribs.width)) kept.width = attribs.width;

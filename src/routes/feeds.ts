@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { Feed, type Item } from 'feed';
-import sanitizeHtml from 'sanitize-html';
+import { sanitizeHtml, type Attributes } from '../lib/sanitize-html.js';
 import type { AppEnv } from '../context.js';
 import {
   getAuthorBySlug,
@@ -192,7 +192,7 @@ export function absoluteUrls(html: string, publicUrl: string): string {
   if (!html.includes('="/')) return html;
   const absolute = (value: string | undefined) =>
     value !== undefined && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? new URL(value, publicUrl).href : value;
-  const rewrite = (attribs: sanitizeHtml.Attributes, names: string[]) => {
+  const rewrite = (attribs: Attributes, names: string[]) => {
     const out = { ...attribs };
     for (const name of names) {
       const value = absolute(out[name]);
