@@ -53,7 +53,10 @@ export class PageCache {
   readonly maxEntries: number;
   readonly maxBytes: number;
 
-  constructor({ maxEntries = 1000, maxBytes = 32 * 1024 * 1024 }: PageCacheOptions = {}) {
+  // 500 pages or 16 MB: far more than a blog's busy pages (home, new posts, feeds), and small
+  // beside the rest of the process on a 1 GB server. One copy may take up to 2 MB, enough for
+  // the sitemap of about 15,000 posts.
+  constructor({ maxEntries = 500, maxBytes = 16 * 1024 * 1024 }: PageCacheOptions = {}) {
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
   }
