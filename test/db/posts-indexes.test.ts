@@ -1,6 +1,7 @@
 // What keeps reading fast on a blog of years (migration 0006), checked by how SQLite plans the
 // queries rather than by timing them: the public lists, counts and neighbours read the index of
-// published posts, never every post; and the search index holds exactly the published posts.
+// published posts, never every post; the search index and the count of public posts (0007) hold
+// exactly the published posts.
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import {
@@ -61,6 +62,8 @@ describe('public queries on a blog of years', () => {
       publishedYears(db);
     });
     expect(statements.length).toBeGreaterThanOrEqual(7);
+    // The home page's count reads one row that triggers keep current (0007), not the posts.
+    expect(statements[0]!.plan.join()).toMatch(/^SEARCH public_post_counts USING PRIMARY KEY \(type=\?\)$/);
     for (const { sql, plan } of statements) {
       const lines = postsLines(plan);
       if (lines.length === 0) continue; // authors, tags
@@ -105,17 +108,25 @@ describe('public queries on a blog of years', () => {
   });
 });
 
-describe('the search index', () => {
+describe('the search index and the count of public posts', () => {
   /** Ids in the full-text index (its docsize table has one row per indexed post) and in posts, readers' view. */
   function indexed(db: Db) {
     const inIndex = db.prepare('SELECT id FROM posts_fts_docsize ORDER BY id').pluck().all();
     const visible = db.prepare("SELECT id FROM posts WHERE status = 'published' AND deleted_at IS NULL ORDER BY id").pluck().all();
     // rank 1: also compares the index with its content, the published posts, token by token.
     db.prepare("INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)").run();
+    const counted = db.prepare('SELECT type, count FROM public_post_counts ORDER BY type').all();
+    const counts = db
+      .prepare(
+        `SELECT t.type, (SELECT count(*) FROM posts p WHERE p.type = t.type AND p.status = 'published' AND p.deleted_at IS NULL) AS count
+         FROM (SELECT 'page' AS type UNION ALL SELECT 'post') t ORDER BY t.type`,
+      )
+      .all();
+    expect(counted).toEqual(counts);
     return { inIndex, visible };
   }
 
-  it('holds exactly the published posts through every change a post goes through', () => {
+  it('hold exactly the published posts through every change a post goes through', () => {
     const { db } = makeApp();
     const ada = makeWriter(db);
     const t0 = Date.UTC(2026, 0, 1);
@@ -131,6 +142,8 @@ describe('the search index', () => {
     steps.push(['restored', () => restorePost(db, post.id, t0 + 3 * DAY)]);
     steps.push(['trashed and purged', () => (trashPost(db, post.id, t0 + 4 * DAY), purgeTrash(db, t0 + 4 * DAY + TRASH_RETENTION))]);
     const other = publish(db, ada, t0, { title: 'Another', html: '<p>Kept.</p>' });
+    // Pages (imported from Ghost) are counted apart from posts.
+    steps.push(['a post became a page', () => db.prepare("UPDATE posts SET type = 'page' WHERE id = ?").run(other.id)]);
     steps.push(['deleted while published', () => db.prepare('DELETE FROM posts WHERE id = ?').run(other.id)]);
     const seen: string[] = [];
     for (const [name, step] of steps) {
@@ -150,6 +163,7 @@ describe('the search index', () => {
       'trashed: 1',
       'restored: 2',
       'trashed and purged: 1',
+      'a post became a page: 1',
       'deleted while published: 0',
     ]);
   });
