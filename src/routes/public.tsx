@@ -9,6 +9,7 @@ import {
   getTagBySlug,
   listPublicAuthors,
   listPublicTags,
+  listPublishedHeadlines,
   listPublishedPosts,
   postPath,
   publishedYears,
@@ -82,7 +83,7 @@ export function publicRoutes() {
     const { db, config } = c.var.deps;
     const year = Number(c.req.param('year'));
     if (year < 1970) return c.notFound();
-    const posts = listPublishedPosts(db, { from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1) }, 100_000);
+    const posts = listPublishedHeadlines(db, { from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1) }, 100_000);
     if (posts.length === 0) return c.notFound();
     return renderPage(c, YearPage({ chrome: chrome(c, { public: true }), publicUrl: config.publicUrl, year, posts }));
   });

@@ -1,4 +1,4 @@
-import { postPath, type Author, type Post, type Tag } from '../../src/db/posts.js';
+import { postPath, type Author, type PostHeadline, type Tag } from '../../src/db/posts.js';
 import { isoDate } from '../../src/lib/time.js';
 import type { Chrome } from '../layout.js';
 import { PublicFrame } from './frame.js';
@@ -66,7 +66,7 @@ export interface YearPageProps {
   chrome: Chrome;
   publicUrl: string;
   year: number;
-  posts: Post[];
+  posts: PostHeadline[];
 }
 
 const MONTH = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' });
@@ -75,7 +75,7 @@ const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'sho
 
 /** Every post of one year, newest first, under its month. */
 export function YearPage({ chrome, publicUrl, year, posts }: YearPageProps) {
-  const months: { name: string; posts: Post[] }[] = [];
+  const months: { name: string; posts: PostHeadline[] }[] = [];
   for (const post of posts) {
     const name = MONTH.format(post.publishedAt ?? 0);
     const last = months.at(-1);
