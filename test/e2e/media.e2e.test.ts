@@ -102,7 +102,7 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     const img = page.locator('.ql-editor img');
     await expect.poll(() => img.count()).toBe(1);
     expect(await img.getAttribute('src')).toMatch(/^\/media\/[0-9a-f]{32}\.jpg$/);
-    expect(await img.getAttribute('alt')).toBe('Ice on the lake, with reeds along the shore');
+    await expect.poll(() => img.getAttribute('alt')).toBe('Ice on the lake, with reeds along the shore');
     expect([await img.getAttribute('width'), await img.getAttribute('height')]).toEqual(['1600', '1067']);
     await page.keyboard.type('Nobody skated.');
 
@@ -132,7 +132,8 @@ describeBrowser('pictures in the editor, in a real browser', () => {
     // "No description": a decorative picture, alt="".
     await dialog.getByRole('button', { name: 'No description' }).click();
     await expect.poll(() => page.locator('.ql-editor img').count()).toBe(2);
-    expect(await page.locator('.ql-editor img').nth(1).getAttribute('alt')).toBe('');
+    // The dialog's close event (which sets alt) fires as its own task after the click.
+    await expect.poll(() => page.locator('.ql-editor img').nth(1).getAttribute('alt')).toBe('');
 
     // Dropped from the desktop: uploaded the same way.
     await page.evaluate(dropFile((await makeImage('webp', 500, 500)).toString('base64'), 'drop.webp', 'image/webp'));
