@@ -285,6 +285,17 @@ export async function prepareImages(html: string, context: MediaContext & { publ
   return { ...extracted, html: completeMediaImages(context.db, extracted.html, context.publicOrigin) };
 }
 
+/** A srcset ("a.jpg 1600w, b.jpg 800w") with each candidate's URL passed through `map`. */
+export function mapSrcset(srcset: string, map: (url: string) => string): string {
+  return srcset
+    .split(',')
+    .map((candidate) => {
+      const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
+      return [map(url), ...descriptor].join(' ');
+    })
+    .join(', ');
+}
+
 /**
  * Sanitized post HTML with our images' URLs (src and srcset) on the blog's public address, for
  * public pages: the same HTML then works when it is copied, cached or read elsewhere. Links
@@ -302,15 +313,7 @@ export function absoluteImageUrls(html: string, publicUrl: string): string {
       img: (tagName, attribs) => {
         const out = { ...attribs };
         if (out.src) out.src = absolute(out.src);
-        if (out.srcset) {
-          out.srcset = out.srcset
-            .split(',')
-            .map((candidate) => {
-              const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
-              return [absolute(url), ...descriptor].join(' ');
-            })
-            .join(', ');
-        }
+        if (out.srcset) out.srcset = mapSrcset(out.srcset, absolute);
         return { tagName, attribs: out };
       },
     },

@@ -19,6 +19,7 @@ import {
   type PublicFilter,
 } from '../db/posts.js';
 import { getSettings, type BlogSettings } from '../db/settings.js';
+import { mapSrcset } from '../lib/media-store.js';
 import { excerptOf } from '../lib/excerpt.js';
 import { cachePublic, FEED_CACHE_CONTROL } from '../lib/page-cache.js';
 
@@ -198,15 +199,7 @@ export function absoluteUrls(html: string, publicUrl: string): string {
       const value = absolute(out[name]);
       if (value !== undefined) out[name] = value;
     }
-    if (out.srcset) {
-      out.srcset = out.srcset
-        .split(',')
-        .map((candidate) => {
-          const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
-          return [absolute(url), ...descriptor].join(' ');
-        })
-        .join(', ');
-    }
+    if (out.srcset) out.srcset = mapSrcset(out.srcset, (url) => absolute(url) ?? url);
     return out;
   };
   return sanitizeHtml(html, {
