@@ -2,6 +2,7 @@
 // Reads the posts tables with its own queries: the export wants every post of the writer
 // (drafts, trash and all) with every revision, which no page of the editor needs.
 import { sql, type Db } from './database.js';
+import { POST_FACT_COLUMNS, postFacts, postTagNames, type PostFacts, type PostFactsRow } from './post-facts.js';
 import { authorForUser } from './posts.js';
 import { getUserById, type Role } from './users.js';
 
@@ -14,41 +15,13 @@ export interface ExportRevision {
   savedAt: number;
 }
 
-export interface ExportPost {
-  id: number;
-  uid: string;
-  type: 'post' | 'page';
-  title: string;
-  slug: string;
-  excerpt: string;
-  html: string;
-  status: string;
-  wordCount: number;
-  createdAt: number;
-  updatedAt: number;
-  publishedAt: number | null;
-  significantUpdateAt: number | null;
-  deletedAt: number | null;
+export interface ExportPost extends PostFacts {
   byline: string;
   tags: string[];
   revisions: ExportRevision[];
 }
 
-interface PostRow {
-  id: number;
-  uid: string;
-  type: 'post' | 'page';
-  title: string;
-  slug: string;
-  excerpt: string;
-  html: string;
-  status: string;
-  word_count: number;
-  created_at: number;
-  updated_at: number;
-  published_at: number | null;
-  significant_update_at: number | null;
-  deleted_at: number | null;
+interface PostRow extends PostFactsRow {
   byline: string;
 }
 
@@ -65,36 +38,19 @@ interface RevisionRow {
 export function listPostsForExport(db: Db, userId: number): ExportPost[] {
   const posts = sql<[number], PostRow>(
     db,
-    `SELECT p.id, p.uid, p.type, p.title, p.slug, p.excerpt, p.html, p.status, p.word_count, p.created_at, p.updated_at,
-            p.published_at, p.significant_update_at, p.deleted_at, a.name AS byline
+    `SELECT ${POST_FACT_COLUMNS}, a.name AS byline
      FROM posts p JOIN authors a ON a.id = p.author_id
      WHERE a.user_id = ? ORDER BY p.created_at, p.id`,
   ).all(userId);
-  const tags = sql<[number], { name: string }>(
-    db,
-    'SELECT t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY pt.position',
-  );
+  const tagsOf = postTagNames(db);
   const revisions = sql<[number], RevisionRow>(
     db,
     'SELECT id, title, html, word_count, started_at, saved_at FROM revisions WHERE post_id = ? ORDER BY saved_at, id',
   );
   return posts.map((row) => ({
-    id: row.id,
-    uid: row.uid,
-    type: row.type,
-    title: row.title,
-    slug: row.slug,
-    excerpt: row.excerpt,
-    html: row.html,
-    status: row.status,
-    wordCount: row.word_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    publishedAt: row.published_at,
-    significantUpdateAt: row.significant_update_at,
-    deletedAt: row.deleted_at,
+    ...postFacts(row),
     byline: row.byline,
-    tags: tags.all(row.id).map((t) => t.name),
+    tags: tagsOf(row.id),
     revisions: revisions.all(row.id).map((r) => ({
       id: r.id,
       title: r.title,
